@@ -1,0 +1,87 @@
+// Test-only bridge to OpenCV, the reference implementation: load stacks with cv::imread and wrap
+// cv::Mat data in hdrgpu views (BGR order, as imread produces).
+#pragma once
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include <hdrgpu/hdrgpu.hpp>
+
+#include "support.hpp"
+
+namespace hdrgpu_test {
+
+struct cv_stack {
+  std::string name;
+  std::vector<cv::Mat> images;  // BGR 8-bit, as imread gives
+  std::vector<float> times;
+  std::vector<std::string> files;
+
+  template <class T = std::uint8_t>
+  hdrgpu::exposure_stack<T> view(hdrgpu::channel_order order = hdrgpu::channel_order::bgr) const {
+    hdrgpu::exposure_stack<T> s(name);
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      const cv::Mat& m = images[i];
+      s.add(hdrgpu::image_view<const T>(m.ptr<T>(), m.cols, m.rows, m.channels(), std::ptrdiff_t(m.step), order),
+            times[i], files[i]);
+    }
+    return s;
+  }
+};
+
+/// Reads data_root()/name with cv::imread (times from its exposures.txt). `first`/`count` select a
+/// contiguous subset in file order.
+inline cv_stack load_cv_stack(const std::string& name, std::size_t first = 0, std::size_t count = 1000,
+                              int flags = cv::IMREAD_COLOR) {
+  cv_stack s;
+  s.name = name;
+  const auto dir = data_root() / name;
+  std::ifstream in(dir / "exposures.txt");
+  std::string line;
+  std::size_t k = 0;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string file;
+    double t = 0;
+    if (!(ls >> file >> t) || file[0] == '#') continue;
+    if (k++ < first || s.images.size() >= count) continue;
+    cv::Mat m = cv::imread((dir / file).string(), flags);
+    REQUIRE_MESSAGE(!m.empty(), "cannot read " << (dir / file).string());
+    s.images.push_back(m);
+    s.times.push_back(float(t));
+    s.files.push_back(file);
+  }
+  return s;
+}
+
+inline cv::Mat to_mat(const hdrgpu::response_curve& r) {
+  cv::Mat m(r.levels(), 1, CV_32FC(r.channels()));
+  std::memcpy(m.ptr<float>(), r.values().data(), r.values().size() * sizeof(float));
+  return m;
+}
+
+inline hdrgpu::response_curve from_mat(const cv::Mat& m, hdrgpu::channel_order order = hdrgpu::channel_order::bgr) {
+  hdrgpu::response_curve r(int(m.total()), m.channels(), order);
+  cv::Mat c = m.isContinuous() ? m : m.clone();
+  std::memcpy(r.values().data(), c.ptr<float>(), r.values().size() * sizeof(float));
+  return r;
+}
+
+/// Max relative difference between an hdrgpu float image and a CV_32F Mat of the same layout,
+/// relative to max(|ref|, floor).
+inline double max_rel(const hdrgpu::image<float>& a, const cv::Mat& ref, double floor = 1e-30) {
+  REQUIRE(ref.isContinuous());
+  REQUIRE(a.size() == ref.total() * ref.channels());
+  return max_rel_diff(a.data(), ref.ptr<float>(), a.size(), floor);
+}
+
+inline cv::Mat as_mat(const hdrgpu::image<float>& a) {
+  return cv::Mat(a.height(), a.width(), CV_32FC(a.channels()), const_cast<float*>(a.data()));
+}
+
+}  // namespace hdrgpu_test

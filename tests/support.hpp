@@ -1,0 +1,42 @@
+// Shared test helpers: where the real data lives, skipping rules, and small comparisons.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+namespace hdrgpu_test {
+
+/// Root of the shared exposure stacks: $HDRGPU_TEST_DATA, else ../shared/data next to the checkout.
+std::filesystem::path data_root();
+
+/// True when running under CI (CI=true): missing data is then a failure, not a skip.
+bool in_ci();
+
+/// Records that the current test case skipped itself (main() turns "all skipped" into exit code 77).
+void mark_skipped(const std::string& why);
+
+/// Checks that data_root()/sub exists. Absent: fails under CI, otherwise marks the test skipped.
+bool have_data(const std::string& sub);
+
+/// Maximum over elements of |a-b| / max(|b|, floor).
+template <class A, class B>
+double max_rel_diff(const A& a, const B& b, std::size_t n, double floor = 1e-30) {
+  double m = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double d = std::abs(double(a[i]) - double(b[i])) / std::max(std::abs(double(b[i])), floor);
+    if (!(d <= m)) m = d;  // NaN propagates as a failure
+  }
+  return m;
+}
+
+}  // namespace hdrgpu_test
+
+/// Leaves the current test case (skipped or failed) when `sub` is not in the test data folder.
+#define HDRGPU_REQUIRE_DATA(sub) \
+  do {                           \
+    if (!::hdrgpu_test::have_data(sub)) return; \
+  } while (0)
