@@ -9,4 +9,6 @@
 #include <hdrgpu/image.hpp>
 #include <hdrgpu/calibrate.hpp>
 #include <hdrgpu/merge.hpp>
+#include <hdrgpu/mertens.hpp>
 #include <hdrgpu/response_curve.hpp>
+#include <hdrgpu/tonemap.hpp>

@@ -1,0 +1,29 @@
+// Inputs shared by the benchmarks: the real Memorial stack and a synthetic 5 x 12 MP stack, held both
+// as cv::Mat (for OpenCV) and as hdrgpu views of the same bytes.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include <hdrgpu/hdrgpu.hpp>
+
+namespace hdrgpu_bench {
+
+struct bench_stack {
+  std::string name;
+  std::vector<cv::Mat> mats;  // 8-bit, 3 channels, BGR
+  std::vector<float> times;
+  hdrgpu::exposure_stack<std::uint8_t> view() const;
+  cv::Mat cv_times() const { return cv::Mat(times, true); }
+};
+
+/// Memorial from $HDRGPU_TEST_DATA (default ../shared/data); empty if absent.
+const bench_stack& memorial();
+/// hdrgpu::synth stack 0, 4000x3000, 5 exposures (rendered once).
+const bench_stack& synthetic_12mp();
+/// Threads both libraries use: $HDRGPU_BENCH_THREADS or all hardware threads.
+int bench_threads();
+
+}  // namespace hdrgpu_bench

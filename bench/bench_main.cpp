@@ -1,0 +1,112 @@
+// Benchmark main: runs every case, then prints OpenCV time / hdrgpu time for each pair of cases
+// named ".../opencv" and ".../hdrgpu" (same input, same thread count, same process).
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <benchmark/benchmark.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include <hdrgpu/synth.hpp>
+
+#include "bench_inputs.hpp"
+
+namespace hdrgpu_bench {
+
+hdrgpu::exposure_stack<std::uint8_t> bench_stack::view() const {
+  hdrgpu::exposure_stack<std::uint8_t> s(name);
+  for (std::size_t i = 0; i < mats.size(); ++i)
+    s.add(hdrgpu::image_view<const std::uint8_t>(mats[i].ptr<std::uint8_t>(), mats[i].cols, mats[i].rows, 3,
+                                                 std::ptrdiff_t(mats[i].step), hdrgpu::channel_order::bgr),
+          times[i]);
+  return s;
+}
+
+const bench_stack& memorial() {
+  static const bench_stack s = [] {
+    bench_stack b;
+    b.name = "memorial";
+    const char* env = std::getenv("HDRGPU_TEST_DATA");
+    const std::filesystem::path dir = std::filesystem::path(env && *env ? env : HDRGPU_DEFAULT_TEST_DATA) / "memorial";
+    std::ifstream in(dir / "exposures.txt");
+    std::string file;
+    double t;
+    while (in >> file >> t) {
+      b.mats.push_back(cv::imread((dir / file).string(), cv::IMREAD_COLOR));
+      b.times.push_back(float(t));
+    }
+    return b;
+  }();
+  return s;
+}
+
+const bench_stack& synthetic_12mp() {
+  static const bench_stack s = [] {
+    bench_stack b;
+    b.name = "synthetic_12mp";
+    const hdrgpu::synth::stack st =
+        hdrgpu::synth::render(hdrgpu::cpu_executor{}, {.width = 4000, .height = 3000, .exposures = 5, .seed = 1}, 0);
+    for (std::size_t i = 0; i < st.images.size(); ++i) {
+      cv::Mat m(3000, 4000, CV_8UC3);
+      std::memcpy(m.data, st.images[i].data(), st.images[i].size());
+      b.mats.push_back(m);  // RGB bytes; both libraries see the same ones
+      b.times.push_back(st.times[i]);
+    }
+    return b;
+  }();
+  return s;
+}
+
+int bench_threads() {
+  if (const char* env = std::getenv("HDRGPU_BENCH_THREADS"); env && std::atoi(env) > 0) return std::atoi(env);
+  return cv::getNumberOfCPUs();
+}
+
+}  // namespace hdrgpu_bench
+
+namespace {
+
+/// Console output as usual, plus the real time of every run, for the ratio table.
+class ratio_reporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const auto& r : runs)
+      if (!r.error_occurred && r.run_type == Run::RT_Iteration) times_[r.benchmark_name()] = r.GetAdjustedRealTime();
+  }
+  void print_ratios() const {
+    std::printf("\n%-44s %14s %14s %9s\n", "case (threads)", "OpenCV ms", "hdrgpu ms", "speed-up");
+    for (const auto& [name, t] : times_) {
+      const auto slash = name.find("/opencv");
+      if (slash == std::string::npos) continue;
+      std::string ours = name;
+      ours.replace(slash, 7, "/hdrgpu");
+      const auto it = times_.find(ours);
+      if (it == times_.end()) continue;
+      std::string label = name;
+      label.erase(slash, 7);
+      std::printf("%-44s %14.3f %14.3f %8.1fx\n", label.c_str(), t, it->second, t / it->second);
+    }
+  }
+
+ private:
+  std::map<std::string, double> times_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  cv::setNumThreads(hdrgpu_bench::bench_threads());
+  std::printf("threads: %d (OpenCV %s, hdrgpu %s)\n", hdrgpu_bench::bench_threads(), CV_VERSION, HDRGPU_VERSION_STRING);
+  ratio_reporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  reporter.print_ratios();
+  benchmark::Shutdown();
+  return 0;
+}

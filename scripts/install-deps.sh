@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs hdrgpu's build dependencies from Debian packages. Idempotent: installs only what is missing.
+#   scripts/install-deps.sh          everything: library, CLI, tests and benchmarks (OpenCV as reference)
+#   scripts/install-deps.sh --core   only what the library and the CLI need
+set -euo pipefail
+
+core=(cmake ninja-build g++ pkg-config libstb-dev libtinyexr-dev libpng-dev)
+dev=(doctest-dev libbenchmark-dev libopencv-dev python3-opencv)
+
+packages=("${core[@]}")
+[[ "${1:-}" == "--core" ]] || packages+=("${dev[@]}")
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,55 @@
+// hdrgpu command-line tool. Exit codes: 0 ok, 1 processing error (the message names the stack and
+// file), 2 usage error.
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include <hdrgpu/config.hpp>
+#include <hdrgpu/error.hpp>
+
+#include "args.hpp"
+
+namespace {
+
+const char* const usage_text = R"(usage:
+  hdrgpu merge STACK_DIR -o OUT [--method debevec|robertson|mertens]
+               [--response calibrate|linear|FILE.csv] [--compat opencv-4.6|opencv-latest]
+               [--tonemap gamma[:G]] [--device auto|cpu|cuda[:N]] [--half] [--threads N]
+  hdrgpu calibrate STACK_DIR -o response.csv [--method debevec|robertson] [--samples N]
+               [--lambda L] [--compat opencv-4.6|opencv-latest] [--threads N]
+  hdrgpu synth OUT_DIR [--stacks N] [--size WxH] [--exposures K] [--seed S] [--format jpg|png]
+  hdrgpu --version
+
+STACK_DIR holds the images and exposures.txt (`<file> <seconds>` per line; 1/250 allowed).
+OUT's extension picks the format: .exr (float; --half for half), .hdr, .pfm, or .png/.jpg (8-bit).
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(usage_text, stderr);
+    return 2;
+  }
+  const std::string cmd = argv[1];
+  try {
+    if (cmd == "merge") return hdrgpu::cli::run_merge(argc, argv);
+    if (cmd == "calibrate") return hdrgpu::cli::run_calibrate(argc, argv);
+    if (cmd == "synth") return hdrgpu::cli::run_synth(argc, argv);
+    if (cmd == "--version") {
+      std::printf("hdrgpu %s (CUDA backend in build: %s)\n", HDRGPU_VERSION_STRING, hdrgpu::build_has_cuda ? "yes" : "no");
+      return 0;
+    }
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+      std::fputs(usage_text, stdout);
+      return 0;
+    }
+    throw hdrgpu::cli::usage_error("unknown command '" + cmd + "'");
+  } catch (const hdrgpu::cli::usage_error& e) {
+    std::fprintf(stderr, "hdrgpu: %s\n\n%s", e.what(), usage_text);
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hdrgpu %s: error: %s\n", cmd.c_str(), e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,95 @@
+// `hdrgpu merge`: one stack folder to one HDR (or tonemapped 8-bit) file.
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <hdrgpu/hdrgpu.hpp>
+#include <hdrgpu/io.hpp>
+#include <hdrgpu/mertens.hpp>
+#include <hdrgpu/tonemap.hpp>
+
+#include "common.hpp"
+
+namespace hdrgpu::cli {
+namespace {
+
+bool is_ldr_path(const std::filesystem::path& p) {
+  const std::string e = p.extension().string();
+  return e == ".png" || e == ".jpg" || e == ".jpeg" || e == ".PNG" || e == ".JPG" || e == ".JPEG";
+}
+
+/// The response for debevec/robertson: calibrated from the stack, OpenCV's linear default, or a CSV.
+template <class T>
+response_curve choose_response(const cpu_executor& exec, const exposure_stack<T>& stack, const std::string& method,
+                               const std::string& mode, compat profile) {
+  const int levels = pixel_traits<T>::levels;
+  if (mode == "linear")
+    return method == "debevec" ? response_curve::linear_debevec(stack.channels(), levels, stack.order())
+                               : response_curve::linear_robertson(stack.channels(), levels, stack.order());
+  if (mode == "calibrate") {
+    if constexpr (std::is_same_v<T, std::uint8_t>) {
+      if (method == "debevec") return calibrate_debevec(exec, stack, {.profile = profile});
+      return calibrate_robertson(exec, stack);
+    } else {
+      throw invalid_argument(stack.label() + ": calibration needs 8-bit images; use --response linear or FILE.csv");
+    }
+  }
+  return io::read_response_csv(mode, stack.order());
+}
+
+template <class T>
+image<float> merge_stack(const cpu_executor& exec, const exposure_stack<T>& stack, const args& a) {
+  const std::string method = a.get("--method", "debevec");
+  const compat profile = parse_compat_arg(a);
+  if (method == "mertens") {
+    // The CLI reproduces OpenCV on the same files, whose imread data is BGR: 0.299 weighs blue.
+    return merge_mertens(exec, stack, {.grey = grey_rule::opencv_bgr});
+  }
+  const response_curve resp = choose_response(exec, stack, method, a.get("--response", "calibrate"), profile);
+  if (method == "debevec") return merge_debevec(exec, stack, resp, {.profile = profile});
+  return merge_robertson(exec, stack, resp);
+}
+
+}  // namespace
+
+int run_merge(int argc, char** argv) {
+  const args a(argc, argv, 2, {"--output", "--method", "--response", "--compat", "--tonemap", "--device", "--threads"},
+               {"--half"});
+  if (a.positional().size() != 1) throw usage_error("merge needs exactly one STACK_DIR");
+  if (!a.has("--output")) throw usage_error("merge needs -o OUT");
+  const std::string method = a.get("--method", "debevec");
+  if (method != "debevec" && method != "robertson" && method != "mertens")
+    throw usage_error("--method must be debevec, robertson or mertens");
+  const std::filesystem::path out = a.get("--output", "");
+  const float gamma = parse_tonemap_gamma(a);
+  const bool ldr = is_ldr_path(out);
+  if (!ldr) {
+    try {
+      (void)io::hdr_format_from_path(out, a.has("--half"));
+    } catch (const invalid_argument& e) {
+      throw usage_error(e.what());
+    }
+  }
+  const cpu_executor exec = make_executor(a);
+  (void)parse_compat_arg(a);
+
+  const io::loaded_stack loaded = io::load_stack(a.positional()[0]);
+  image<float> result;
+  switch (loaded.type()) {
+    case pixel_type::u8: result = merge_stack(exec, loaded.view<std::uint8_t>(), a); break;
+    case pixel_type::u16: result = merge_stack(exec, loaded.view<std::uint16_t>(), a); break;
+    default: throw invalid_argument("stack '" + loaded.name + "': unsupported sample type");
+  }
+  // An 8-bit file of a radiance map needs a tonemap; Mertens output is already display-referred.
+  const float g = gamma > 0 ? gamma : (ldr && method != "mertens" ? 2.2f : 0.0f);
+  if (g > 0) result = tonemap_gamma(exec, result, {.gamma = g});
+  if (ldr)
+    io::write_ldr(out, result);
+  else
+    io::write_radiance(out, result, io::hdr_format_from_path(out, a.has("--half")));
+  std::printf("%s: %s merge of %zu images (%dx%d) -> %s\n", loaded.name.c_str(), method.c_str(), loaded.images.size(),
+              result.width(), result.height(), out.string().c_str());
+  return 0;
+}
+
+}  // namespace hdrgpu::cli

@@ -1,0 +1,69 @@
+// Helpers shared by the io sources. Not installed.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <hdrgpu/io.hpp>
+
+namespace hdrgpu::io::detail {
+
+using bytes = std::vector<unsigned char>;
+
+/// Why a file could not be used, without the file's name: the public entry points add the path
+/// (or "stack 'NAME': FILE") so each message names the file exactly once.
+struct failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Throws io_error "PATH: why".
+[[noreturn]] void throw_io(const std::filesystem::path& file, const std::string& why);
+
+/// Whole file contents; throws failure when it is missing or unreadable.
+bytes read_bytes(const std::filesystem::path& file);
+
+/// Lower-case extension with its dot (".png"), or "".
+std::string extension_of(const std::filesystem::path& file);
+
+/// Decodes a photo from memory; `file` only picks TGA (which has no signature). Throws failure.
+any_image decode_image(std::span<const unsigned char> data, const std::filesystem::path& file);
+
+/// Throws invalid_argument naming `file` unless `view` is in host memory with 1 or 3 (or 4 when
+/// `allow_alpha`) channels.
+template <class T>
+void check_writable(const std::filesystem::path& file, const image_view<T>& view, bool allow_alpha) {
+  const std::string who = file.string() + ": ";
+  if (view.empty()) throw invalid_argument(who + "image has no pixel data");
+  if (view.space() != memory_space::host) throw invalid_argument(who + "cannot write a device image");
+  if (view.channels() == 4 && !allow_alpha) throw invalid_argument(who + "4-channel images are not supported");
+}
+
+/// Packed rows of 1 channel, or of 3/4 channels in R,G,B(,A) order whatever the view's order.
+template <class T>
+std::vector<std::remove_const_t<T>> pack_rgb(const image_view<T>& view) {
+  const int w = view.width(), h = view.height(), c = view.channels();
+  const bool swap = c >= 3 && view.order() == channel_order::bgr;
+  std::vector<std::remove_const_t<T>> out(std::size_t(w) * h * c);
+  auto* o = out.data();
+  for (int y = 0; y < h; ++y) {
+    const T* r = view.row(y);
+    for (int x = 0; x < w; ++x, r += c, o += c)
+      for (int k = 0; k < c; ++k) o[k] = r[swap && k < 3 ? 2 - k : k];
+  }
+  return out;
+}
+
+// Radiance codecs: encode from packed RGB/grey floats (see pack_rgb); decode throws failure.
+bytes encode_pfm(const float* packed, int width, int height, int channels);
+image<float> decode_pfm(std::span<const unsigned char> data);
+bytes encode_rgbe(const float* packed, int width, int height, int channels);
+image<float> decode_rgbe(std::span<const unsigned char> data);
+bytes encode_exr(const float* packed, int width, int height, int channels, bool half);
+image<float> decode_exr(std::span<const unsigned char> data);
+
+}  // namespace hdrgpu::io::detail

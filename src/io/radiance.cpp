@@ -1,0 +1,54 @@
+// Radiance-map files: format choice and the read/write entry points; the codecs live in
+// pfm.cpp, rgbe.cpp and exr.cpp.
+#include <cstring>
+
+#include "io_internal.hpp"
+
+namespace hdrgpu::io {
+
+hdr_format hdr_format_from_path(const std::filesystem::path& file, bool half) {
+  const std::string ext = detail::extension_of(file);
+  if (ext == ".exr") return half ? hdr_format::exr_half : hdr_format::exr;
+  if (ext == ".hdr") return hdr_format::hdr;
+  if (ext == ".pfm") return hdr_format::pfm;
+  throw invalid_argument(file.string() + ": unknown radiance map extension '" + file.extension().string() +
+                         "' (expected .exr, .hdr or .pfm)");
+}
+
+void write_radiance(const std::filesystem::path& file, image_view<const float> map, hdr_format format) {
+  detail::check_writable(file, map, false);
+  const std::vector<float> rgb = detail::pack_rgb(map);
+  const int w = map.width(), h = map.height(), c = map.channels();
+  detail::bytes encoded;
+  try {
+    switch (format) {
+      case hdr_format::exr: encoded = detail::encode_exr(rgb.data(), w, h, c, false); break;
+      case hdr_format::exr_half: encoded = detail::encode_exr(rgb.data(), w, h, c, true); break;
+      case hdr_format::hdr: encoded = detail::encode_rgbe(rgb.data(), w, h, c); break;
+      case hdr_format::pfm: encoded = detail::encode_pfm(rgb.data(), w, h, c); break;
+      default: throw invalid_argument(file.string() + ": unknown hdr_format");
+    }
+  } catch (const detail::failure& e) {
+    detail::throw_io(file, e.what());
+  }
+  write_file_atomic(file, std::as_bytes(std::span(encoded)));
+}
+
+image<float> read_radiance(const std::filesystem::path& file) {
+  try {
+    const detail::bytes data = detail::read_bytes(file);
+    const std::span<const unsigned char> d(data);
+    const auto magic = [&](std::string_view m) {
+      return d.size() >= m.size() && std::memcmp(d.data(), m.data(), m.size()) == 0;
+    };
+    // By content, not extension, so a misnamed file still reads.
+    if (magic("\x76\x2f\x31\x01")) return detail::decode_exr(d);
+    if (magic("#?")) return detail::decode_rgbe(d);
+    if (magic("PF") || magic("Pf")) return detail::decode_pfm(d);
+    throw detail::failure(d.empty() ? "file is empty" : "not an OpenEXR, Radiance HDR or PFM file");
+  } catch (const detail::failure& e) {
+    detail::throw_io(file, e.what());
+  }
+}
+
+}  // namespace hdrgpu::io
