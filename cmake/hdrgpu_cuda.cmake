@@ -18,8 +18,9 @@ elseif(NOT _hdrgpu_cuda_mode STREQUAL "OFF")
 endif()
 if(HDRGPU_HAS_CUDA)
   if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
-    # Real code for Turing..Blackwell (CUDA 13's floor is 75) plus PTX for newer parts.
-    set(CMAKE_CUDA_ARCHITECTURES "75-real;80-real;86-real;89-real;90-real;120-virtual")
+    # Real code for Turing, Ampere, Ada, Hopper (90: H100/H200) and Blackwell (100, 120) — CUDA 13's
+    # floor is 75 — plus PTX of the newest for later parts.
+    set(CMAKE_CUDA_ARCHITECTURES "75-real;80-real;86-real;89-real;90-real;100-real;120-real;120-virtual")
   endif()
   enable_language(CUDA)
   # CMake 3.25 does not know nvcc's C++20 flag; the CUDA targets add -std=c++20 themselves.

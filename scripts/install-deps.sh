@@ -4,8 +4,8 @@
 #   scripts/install-deps.sh --core   only what the library and the CLI need
 set -euo pipefail
 
-core=(cmake ninja-build g++ pkg-config libstb-dev libtinyexr-dev libpng-dev)
-dev=(doctest-dev libbenchmark-dev libopencv-dev python3-opencv)
+core=(cmake ninja-build g++ pkg-config libstb-dev libtinyexr-dev)
+dev=(doctest-dev libbenchmark-dev libopencv-dev)
 
 packages=("${core[@]}")
 [[ "${1:-}" == "--core" ]] || packages+=("${dev[@]}")

@@ -121,7 +121,7 @@ TEST_CASE("OpenCV regression Photo_CalibrateDebevec: golden debevec.csv (loose, 
   CHECK(d < 1.5);  // OpenCV 4.6 itself is 1.2-1.4 away from every golden version here
 }
 
-TEST_CASE("CalibrateRobertson matches OpenCV 4.6 within 1e-3 where OpenCV is finite; no NaN") {
+TEST_CASE("CalibrateRobertson matches OpenCV 4.6 within 1e-3 where OpenCV is finite - no NaN") {
   HDRGPU_REQUIRE_DATA("memorial");
   const cv_stack s = hdrgpu_test::load_cv_stack("memorial");
   cv::Mat cv_resp;

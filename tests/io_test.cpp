@@ -258,7 +258,7 @@ TEST_SUITE("io.decode") {
     CHECK(contains(msg, "16-bit"));
   }
 
-  TEST_CASE("8-bit PNG, BMP and TGA; grey stays grey and alpha is dropped") {
+  TEST_CASE("8-bit PNG, BMP and TGA - grey stays grey and alpha is dropped") {
     temp_dir dir;
     const cv::Mat bgr = pattern_u8(9, 6, CV_8UC3, 1);
     const cv::Mat grey = pattern_u8(9, 6, CV_8UC1, 2);
@@ -546,7 +546,7 @@ TEST_SUITE("io.radiance") {
     CHECK_THROWS_AS(io::hdr_format_from_path("noext"), hdrgpu::invalid_argument);
   }
 
-  TEST_CASE("PFM and float EXR round-trip exactly; OpenCV reads the same numbers") {
+  TEST_CASE("PFM and float EXR round-trip exactly - OpenCV reads the same numbers") {
     enable_opencv_exr();
     temp_dir dir;
     const auto rgb = random_radiance(37, 23, 3, 11, true);
@@ -586,7 +586,7 @@ TEST_SUITE("io.radiance") {
     CHECK(first == rgb.at(0, 22, 0));
   }
 
-  TEST_CASE("half EXR keeps half precision; OpenCV reads the same halves") {
+  TEST_CASE("half EXR keeps half precision - OpenCV reads the same halves") {
     enable_opencv_exr();
     temp_dir dir;
     const auto rgb = random_radiance(31, 17, 3, 21, true);
@@ -606,7 +606,7 @@ TEST_SUITE("io.radiance") {
     CHECK(equals_bgr_mat(back, ref));
   }
 
-  TEST_CASE("Radiance .hdr keeps RGBE precision; OpenCV reads the same numbers") {
+  TEST_CASE("Radiance .hdr keeps RGBE precision - OpenCV reads the same numbers") {
     temp_dir dir;
     const auto rgb = random_radiance(41, 13, 3, 31);
     const auto file = dir / "r.hdr";
