@@ -38,9 +38,8 @@ response_curve choose_response(const cpu_executor& exec, const exposure_stack<T>
 }
 
 template <class T>
-image<float> merge_stack(const cpu_executor& exec, const exposure_stack<T>& stack, const args& a) {
-  const std::string method = a.get("--method", "debevec");
-  const compat profile = parse_compat_arg(a);
+image<float> merge_stack(const cpu_executor& exec, const exposure_stack<T>& stack, const args& a,
+                         const std::string& method, compat profile) {
   if (method == "mertens") {
     // The CLI reproduces OpenCV on the same files, whose imread data is BGR: 0.299 weighs blue.
     return merge_mertens(exec, stack, {.grey = grey_rule::opencv_bgr});
@@ -70,14 +69,14 @@ int run_merge(int argc, char** argv) {
       throw usage_error(e.what());
     }
   }
+  const compat profile = parse_compat_arg(a);  // usage errors before any file is read
   const cpu_executor exec = make_executor(a);
-  (void)parse_compat_arg(a);
 
   const io::loaded_stack loaded = io::load_stack(a.positional()[0]);
   image<float> result;
   switch (loaded.type()) {
-    case pixel_type::u8: result = merge_stack(exec, loaded.view<std::uint8_t>(), a); break;
-    case pixel_type::u16: result = merge_stack(exec, loaded.view<std::uint16_t>(), a); break;
+    case pixel_type::u8: result = merge_stack(exec, loaded.view<std::uint8_t>(), a, method, profile); break;
+    case pixel_type::u16: result = merge_stack(exec, loaded.view<std::uint16_t>(), a, method, profile); break;
     default: throw invalid_argument("stack '" + loaded.name + "': unsupported sample type");
   }
   // An 8-bit file of a radiance map needs a tonemap; Mertens output is already display-referred.

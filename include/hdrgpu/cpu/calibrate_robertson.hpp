@@ -117,7 +117,7 @@ inline response_curve calibrate_robertson(const cpu_executor& exec, const exposu
   radiance_map e;
   std::vector<std::vector<double>> part(opencv_order ? 0 : chunks, std::vector<double>(bins));
   for (int iter = 0; iter < max_iter; ++iter) {
-    e = merge_robertson(exec, stack, f);
+    merge_robertson_into(exec, stack, f, e);
     std::vector<double> fresh = robertson_numerator(exec, stack, e, opencv_order, part);
     for (std::size_t b = 0; b < bins; ++b) {
       if (!count[b]) continue;

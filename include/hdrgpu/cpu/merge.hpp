@@ -13,13 +13,6 @@
 
 namespace hdrgpu::detail::cpu {
 
-template <sample_type T>
-std::vector<const T*> row_pointers(const exposure_stack<T>& stack, int y) {
-  std::vector<const T*> rows(stack.size());
-  for (std::size_t j = 0; j < stack.size(); ++j) rows[j] = stack[j].row(y);
-  return rows;
-}
-
 template <sample_type T, int C>
 void debevec_rows(const exposure_stack<T>& stack, const float* hat, const float* log_resp, const float* log_t,
                   int levels, radiance_map& out, int y0, int y1) {
@@ -116,19 +109,30 @@ radiance_map merge_debevec(const cpu_executor& exec, const exposure_stack<T>& st
   return out;
 }
 
+/// MergeRobertson into `out`, which is (re)allocated only when its shape differs: CalibrateRobertson
+/// calls this once per iteration with the same buffer.
 template <sample_type T>
-radiance_map merge_robertson(const cpu_executor& exec, const exposure_stack<T>& stack, const response_curve& response) {
+void merge_robertson_into(const cpu_executor& exec, const exposure_stack<T>& stack, const response_curve& response,
+                          radiance_map& out) {
   check_host_stack(stack);
   const int levels = pixel_traits<T>::levels, channels = stack.channels();
   const response_curve resp = checked_response(response, levels, channels, stack.order(), stack.label());
   const std::vector<float> weight = robertson_lut(levels);
   const std::vector<float> weighted = weighted_response_lut(resp, weight);
-  radiance_map out(stack.width(), stack.height(), channels, stack.order());
+  if (out.width() != stack.width() || out.height() != stack.height() || out.channels() != channels)
+    out = radiance_map(stack.width(), stack.height(), channels, stack.order());
+  out.set_order(stack.order());
   with_channels(channels, [&]<int C>() {
     exec.parallel_ranges(std::size_t(out.height()), 1, [&](std::size_t y0, std::size_t y1) {
       robertson_rows<T, C>(stack, weight.data(), weighted.data(), levels, out, int(y0), int(y1));
     });
   });
+}
+
+template <sample_type T>
+radiance_map merge_robertson(const cpu_executor& exec, const exposure_stack<T>& stack, const response_curve& response) {
+  radiance_map out;
+  merge_robertson_into(exec, stack, response, out);
   return out;
 }
 
