@@ -23,7 +23,11 @@ if(HDRGPU_HAS_CUDA)
     set(CMAKE_CUDA_ARCHITECTURES "75-real;80-real;86-real;89-real;90-real;100-real;120-real;120-virtual")
   endif()
   enable_language(CUDA)
-  # CMake 3.25 does not know nvcc's C++20 flag; the CUDA targets add -std=c++20 themselves.
+  # CMake 3.25 predates nvcc's C++20 support; teach it the flag so CUDA_STANDARD 20 works.
+  if(NOT CMAKE_CUDA20_STANDARD_COMPILE_OPTION)
+    set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+    set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+  endif()
   find_package(CUDAToolkit REQUIRED)
   set(HDRGPU_HAS_CUDA_01 1)
 else()

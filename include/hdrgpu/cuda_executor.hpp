@@ -1,0 +1,76 @@
+// The CUDA backend's executor. Toolkit-free: streams travel as opaque handles (a cudaStream_t
+// converts to and from void*), so this header compiles without the CUDA toolkit.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include <hdrgpu/config.hpp>
+#include <hdrgpu/error.hpp>
+
+namespace hdrgpu {
+
+/// Where the CUDA backend gets device memory. Calls are stream-ordered: memory handed out for
+/// `stream` may be used by work enqueued on that stream, and deallocation may happen before that
+/// work finishes (it must be deferred to stream order, as cudaFreeAsync does).
+class device_memory_resource {
+ public:
+  virtual ~device_memory_resource() = default;
+  /// Returns at least `bytes` bytes of device memory (256-byte aligned). Throws out_of_memory.
+  virtual void* allocate(std::size_t bytes, void* stream) = 0;
+  virtual void deallocate(void* p, std::size_t bytes, void* stream) noexcept = 0;
+};
+
+/// The default resource: the device's stream-ordered pool (cudaMallocAsync) with an unlimited release
+/// threshold, so after the first calls of a given size no memory is requested from the driver.
+/// Throws backend_unavailable in a build without CUDA.
+std::shared_ptr<device_memory_resource> default_device_memory_resource(int device = 0);
+
+namespace detail {
+class cuda_context;
+}
+
+/// Runs hdrgpu algorithms on one CUDA device, on one stream.
+///
+/// Stream: pass your own cudaStream_t (as `options::stream`) and every call enqueues its kernels and
+/// copies there, after your work; the executor never synchronises the device, only (when a call
+/// returns host values) that stream. Without a stream the executor creates and owns a non-blocking one.
+///
+/// Calls that take device views and write device outputs are asynchronous: they return once the work
+/// is enqueued. Calls that take or return host images (the overloads shared with cpu_executor) are
+/// synchronous: they upload through pinned staging buffers, wait for the stream and return the result.
+/// Staging buffers and workspaces grow to the largest call and are then reused, so a steady stream of
+/// equal-sized calls allocates nothing.
+///
+/// Copies share state (stream, staging, memory). Like a stream, one executor must not be used from two
+/// host threads at once; use one executor per thread (process_batch does that for you).
+class cuda_executor {
+ public:
+  struct options {
+    int device = 0;                                   ///< CUDA device ordinal
+    void* stream = nullptr;                           ///< caller's cudaStream_t, not owned; nullptr: own one
+    std::shared_ptr<device_memory_resource> memory;   ///< nullptr: default_device_memory_resource(device)
+  };
+
+  /// Binds to `opts.device`. Throws backend_unavailable when the build has no CUDA backend or the
+  /// device does not exist, cuda_error when the runtime fails.
+  cuda_executor() : cuda_executor(options{}) {}
+  explicit cuda_executor(options opts);
+
+  int device() const noexcept;
+  /// The cudaStream_t all work is enqueued on.
+  void* stream() const noexcept;
+  /// "NVIDIA H200 (sm_90, 139 GiB)"-style description of the device.
+  std::string device_name() const;
+  /// Blocks until all work enqueued on the stream has finished; throws cuda_error on a failure.
+  void synchronize() const;
+
+  /// Internal state (kernels and staging); not part of the stable API.
+  detail::cuda_context& context() const noexcept { return *ctx_; }
+
+ private:
+  std::shared_ptr<detail::cuda_context> ctx_;
+};
+
+}  // namespace hdrgpu

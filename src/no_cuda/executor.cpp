@@ -1,0 +1,20 @@
+// Built only without the CUDA backend: the executor cannot be created, so no CUDA entry point is
+// ever reached; the other no_cuda files only satisfy the linker.
+#include <hdrgpu/cuda_executor.hpp>
+
+namespace hdrgpu {
+
+namespace {
+[[noreturn]] void unavailable() {
+  throw backend_unavailable("this hdrgpu build has no CUDA backend (configure with -DHDRGPU_ENABLE_CUDA=ON)");
+}
+}  // namespace
+
+std::shared_ptr<device_memory_resource> default_device_memory_resource(int) { unavailable(); }
+cuda_executor::cuda_executor(options) { unavailable(); }
+int cuda_executor::device() const noexcept { return -1; }
+void* cuda_executor::stream() const noexcept { return nullptr; }
+std::string cuda_executor::device_name() const { unavailable(); }
+void cuda_executor::synchronize() const { unavailable(); }
+
+}  // namespace hdrgpu
