@@ -1,5 +1,5 @@
 // Benchmark main: runs every case, then prints OpenCV time / hdrgpu time for each pair of cases
-// named ".../opencv" and ".../hdrgpu" (same input, same thread count, same process).
+// named ".../opencv", ".../hdrgpu" (CPU backend) and ".../cuda" (same input, same process).
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -78,22 +78,39 @@ class ratio_reporter : public benchmark::ConsoleReporter {
     for (const auto& r : runs)
       if (!r.error_occurred && r.run_type == Run::RT_Iteration) times_[r.benchmark_name()] = r.GetAdjustedRealTime();
   }
+  /// One row per case that has an ".../opencv" run: OpenCV, the CPU backend (".../hdrgpu") and the CUDA
+  /// backend (".../cuda") where present, with OpenCV/x and CPU/CUDA ratios.
   void print_ratios() const {
-    std::printf("\n%-44s %14s %14s %9s\n", "case (threads)", "OpenCV ms", "hdrgpu ms", "speed-up");
-    for (const auto& [name, t] : times_) {
+    std::printf("\n%-40s %11s %11s %11s %9s %9s %9s\n", "case", "OpenCV ms", "CPU ms", "CUDA ms", "CV/CPU",
+                "CV/CUDA", "CPU/CUDA");
+    for (const auto& [name, cv_ms] : times_) {
       const auto slash = name.find("/opencv");
       if (slash == std::string::npos) continue;
-      std::string ours = name;
-      ours.replace(slash, 7, "/hdrgpu");
-      const auto it = times_.find(ours);
-      if (it == times_.end()) continue;
+      const double cpu = lookup(name, slash, "/hdrgpu"), gpu = lookup(name, slash, "/cuda");
+      if (cpu <= 0 && gpu <= 0) continue;
       std::string label = name;
       label.erase(slash, 7);
-      std::printf("%-44s %14.3f %14.3f %8.1fx\n", label.c_str(), t, it->second, t / it->second);
+      auto cell = [](double v) {
+        char b[32];
+        if (v > 0) std::snprintf(b, sizeof b, "%.3f", v); else std::snprintf(b, sizeof b, "-");
+        return std::string(b);
+      };
+      auto ratio = [](double a, double b) {
+        char r[32];
+        if (a > 0 && b > 0) std::snprintf(r, sizeof r, "%.1fx", a / b); else std::snprintf(r, sizeof r, "-");
+        return std::string(r);
+      };
+      std::printf("%-40s %11s %11s %11s %9s %9s %9s\n", label.c_str(), cell(cv_ms).c_str(), cell(cpu).c_str(),
+                  cell(gpu).c_str(), ratio(cv_ms, cpu).c_str(), ratio(cv_ms, gpu).c_str(), ratio(cpu, gpu).c_str());
     }
   }
 
  private:
+  double lookup(std::string name, std::size_t slash, const char* backend) const {
+    name.replace(slash, 7, backend);
+    const auto it = times_.find(name);
+    return it == times_.end() ? 0.0 : it->second;
+  }
   std::map<std::string, double> times_;
 };
 
