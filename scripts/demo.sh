@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the dependencies, builds the hdrgpu CLI, synthesises a few exposure stacks with known
-# radiance, merges each into an HDR file plus a tonemapped preview, and prints where they are.
+# radiance, and runs the batch engine on them (`hdrgpu batch`): one HDR file and one tonemapped
+# preview per stack, plus a JSON Lines report. Runs on the GPU when one is present, else on the CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --core
@@ -10,14 +11,10 @@ cmake --build "$build" --parallel "$(nproc)" --target hdrgpu_cli
 hdrgpu="$build/hdrgpu"
 out=${1:-out/demo}
 rm -rf "$out"
-"$hdrgpu" synth "$out/stacks" --stacks 3 --size 1024x768 --exposures 5 --seed 7 --format jpg
-mkdir -p "$out/hdr"
-for stack in "$out"/stacks/*/; do
-  name=$(basename "$stack")
-  "$hdrgpu" merge "$stack" -o "$out/hdr/$name.exr" --method debevec --response calibrate
-  "$hdrgpu" merge "$stack" -o "$out/hdr/$name.png" --method debevec --response calibrate --tonemap gamma:2.2
-done
+"$hdrgpu" synth "$out/stacks" --stacks 4 --size 1024x768 --exposures 5 --seed 7 --format jpg
+# Per-stack CalibrateDebevec + MergeDebevec, as OpenCV users run it today.
+"$hdrgpu" batch "$out/stacks" -o "$out/hdr" --method debevec --response per-stack --format exr --preview
 echo
 echo "demo: stacks (with ground truth truth.pfm, truth_response.csv) in $out/stacks"
-echo "demo: HDR radiance maps and tonemapped previews in $out/hdr:"
+echo "demo: HDR radiance maps, tonemapped previews and report.jsonl in $out/hdr:"
 ls -1 "$out/hdr"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs hdrgpu's build dependencies from Debian packages. Idempotent: installs only what is missing.
-#   scripts/install-deps.sh          everything: library, CLI, tests and benchmarks (OpenCV as reference)
+#   scripts/install-deps.sh          everything: library, CLI, tests (OpenCV as reference, OpenMPI for the
+#                                    sharding test) and benchmarks (python3-opencv for the end-to-end seed)
 #   scripts/install-deps.sh --core   only what the library and the CLI need
 set -euo pipefail
 
-core=(cmake ninja-build g++ pkg-config libstb-dev libtinyexr-dev)
-dev=(doctest-dev libbenchmark-dev libopencv-dev)
+core=(cmake ninja-build g++ pkg-config libstb-dev libtinyexr-dev libturbojpeg0-dev libexif-dev)
+dev=(doctest-dev libbenchmark-dev libopencv-dev openmpi-bin python3-opencv)
 
 packages=("${core[@]}")
 [[ "${1:-}" == "--core" ]] || packages+=("${dev[@]}")

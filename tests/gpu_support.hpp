@@ -33,3 +33,4 @@ inline std::optional<hdrgpu::cuda_executor> gpu_or_skip() {
   auto exec##_holder_ = ::hdrgpu_test::gpu_or_skip();             \
   if (!exec##_holder_) return;                                    \
   hdrgpu::cuda_executor& exec = *exec##_holder_
+// Test cases in suite "gpu" must not have a comma in their name: CTest would lose their `gpu` label.

@@ -2,10 +2,14 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
 
 #include <hdrgpu/compat.hpp>
 #include <hdrgpu/cpu/calibrate_debevec.hpp>
 #include <hdrgpu/cpu/calibrate_robertson.hpp>
+#include <hdrgpu/cuda_executor.hpp>
 #include <hdrgpu/executor.hpp>
 #include <hdrgpu/exposure_stack.hpp>
 #include <hdrgpu/response_curve.hpp>
@@ -29,6 +33,57 @@ struct calibrate_debevec_options {
 inline response_curve calibrate_debevec(const cpu_executor& exec, const exposure_stack<std::uint8_t>& stack,
                                         const calibrate_debevec_options& opts = {}) {
   return detail::cpu::calibrate_debevec(exec, stack, opts.samples, opts.lambda, opts.random, opts.seed, opts.profile);
+}
+
+/// One stack's outcome in a batch calibration: the curve, or why there is none (the message names the
+/// stack). A bad stack never stops the others.
+struct calibration_result {
+  response_curve response;
+  std::string error;
+  bool ok() const { return error.empty(); }
+};
+
+/// CalibrateDebevec on the CUDA backend: the CPU overload's sample points, weights and reduced 255x255
+/// system (g(128) = 0 fixed), built on the device in the CPU's summation order and factored by a
+/// Cholesky kernel in double whose factor is bit-identical to the CPU's; only the back-substitution
+/// sums in another order, so curves agree to ~1e-12 relative. Host or device views (device views are
+/// read in place; only the sample pixels are gathered). Synchronous. Same exceptions and messages as
+/// the CPU overload, plus invalid_argument for more than 64 exposures.
+response_curve calibrate_debevec(const cuda_executor& exec, const exposure_stack<std::uint8_t>& stack,
+                                 const calibrate_debevec_options& opts = {});
+
+/// CalibrateDebevec of many stacks at once (sizes and exposure counts may differ; host or device views):
+/// the samples of all stacks are gathered in one pass and every (stack, channel) system is solved by one
+/// batched launch. Result i belongs to stacks[i]. A stack that fails validation, has too few pixels for
+/// the sample grid, more than 64 exposures or a singular system gets its error text and no curve; the
+/// others are still solved. Synchronous. CUDA runtime failures (cuda_error, out_of_memory) throw.
+std::vector<calibration_result> calibrate_debevec_batch(const cuda_executor& exec,
+                                                        std::span<const exposure_stack<std::uint8_t>> stacks,
+                                                        const calibrate_debevec_options& opts = {});
+
+namespace detail {
+/// The text of a per-stack failure: the exception's message, prefixed with the stack's label when the
+/// message does not name it already (e.g. response_curve's own checks).
+inline std::string stack_error_text(const exposure_stack<std::uint8_t>& stack, const std::exception& e) {
+  std::string what = e.what();
+  const std::string label = stack.label();
+  return what.find(label) == std::string::npos ? label + ": " + what : what;
+}
+}  // namespace detail
+
+/// The CPU version of the batch: calibrate_debevec on each stack in turn (each call uses all threads).
+inline std::vector<calibration_result> calibrate_debevec_batch(const cpu_executor& exec,
+                                                               std::span<const exposure_stack<std::uint8_t>> stacks,
+                                                               const calibrate_debevec_options& opts = {}) {
+  std::vector<calibration_result> out(stacks.size());
+  for (std::size_t i = 0; i < stacks.size(); ++i) {
+    try {
+      out[i].response = calibrate_debevec(exec, stacks[i], opts);
+    } catch (const invalid_argument& e) {
+      out[i].error = detail::stack_error_text(stacks[i], e);
+    }
+  }
+  return out;
 }
 
 /// How CalibrateRobertson sums t_j * E per level.
@@ -56,5 +111,15 @@ inline response_curve calibrate_robertson(const cpu_executor& exec, const exposu
   return detail::cpu::calibrate_robertson(exec, stack, opts.max_iter, opts.threshold,
                                           opts.sums == robertson_sums::opencv_f32, radiance);
 }
+
+/// CalibrateRobertson on the CUDA backend: per iteration a device MergeRobertson and a per-level sum of
+/// t_j * E in double (atomics, so the order varies: ~1e-15 relative), then the CPU's update, interpolation
+/// of never-observed levels, normalisation and stopping rule on the host. Equals the CPU overload with
+/// `sums = robertson_sums::exact` to ~1e-12 relative. Only exact sums exist on the GPU: the default
+/// `robertson_sums::opencv_f32` (OpenCV's sequential f32 order) throws invalid_argument, so pass
+/// `{.sums = robertson_sums::exact}`. Host or device views; channels 1, 3 or 4; at most 64 exposures.
+/// If `radiance` is given it receives the last radiance map (host). Synchronous.
+response_curve calibrate_robertson(const cuda_executor& exec, const exposure_stack<std::uint8_t>& stack,
+                                   const calibrate_robertson_options& opts = {}, radiance_map* radiance = nullptr);
 
 }  // namespace hdrgpu

@@ -6,6 +6,7 @@
 
 #include <hdrgpu/compat.hpp>
 #include <hdrgpu/cpu/mertens.hpp>
+#include <hdrgpu/cuda_executor.hpp>
 #include <hdrgpu/executor.hpp>
 #include <hdrgpu/exposure_stack.hpp>
 #include <hdrgpu/image.hpp>
@@ -51,5 +52,48 @@ image<float> merge_mertens(const cpu_executor& exec, const exposure_stack<T>& st
                                        opts.contrast_weight, opts.saturation_weight, opts.exposure_weight,
                                        opts.grey, stack.label());
 }
+
+// ---- CUDA backend (compiled in cuda/mertens.cu for u8, u16 and f32; backend_unavailable without CUDA) ----
+//
+// Same validation, messages and maths as the CPU overloads; every output sample matches the CPU backend to
+// ~1e-6 (the device expf/powf may differ from the host's by an ulp, which only matters for non-default
+// exponents). The input views may be host or device memory (all in the same space; device rows aligned to
+// the sample size); more than 64 images are rejected. The workspace (about 7.3 W x H floats for 3 channels,
+// 4 for 1, plus the upload and output of the synchronous overloads) comes from exec's memory resource.
+
+/// Synchronous: uploads host views (device views are used in place), fuses on exec's stream, waits and
+/// returns the H x W x C f32 result in the input's channel order.
+template <sample_type T>
+image<float> merge_mertens(const cuda_executor& exec, std::span<const image_view<const T>> images,
+                           const mertens_options& opts = {});
+
+template <sample_type T>
+image<float> merge_mertens(const cuda_executor& exec, const std::vector<image_view<const T>>& images,
+                           const mertens_options& opts = {}) {
+  return merge_mertens<T>(exec, std::span<const image_view<const T>>(images), opts);
+}
+
+/// Synchronous, for an exposure stack (times ignored); errors name the stack.
+template <sample_type T>
+image<float> merge_mertens(const cuda_executor& exec, const exposure_stack<T>& stack,
+                           const mertens_options& opts = {});
+
+/// Asynchronous: the images must be device views; `out` is a caller-owned device view of the same width,
+/// height and channel count (any row pitch), written in the input's channel order. Returns once the work
+/// is enqueued on exec's stream; keep the inputs and `out` alive until the stream has finished.
+template <sample_type T>
+void merge_mertens(const cuda_executor& exec, std::span<const image_view<const T>> images, image_view<float> out,
+                   const mertens_options& opts = {});
+
+template <sample_type T>
+void merge_mertens(const cuda_executor& exec, const std::vector<image_view<const T>>& images,
+                   image_view<float> out, const mertens_options& opts = {}) {
+  merge_mertens<T>(exec, std::span<const image_view<const T>>(images), out, opts);
+}
+
+/// Asynchronous, for a stack of device views (times ignored); errors name the stack.
+template <sample_type T>
+void merge_mertens(const cuda_executor& exec, const exposure_stack<T>& stack, image_view<float> out,
+                   const mertens_options& opts = {});
 
 }  // namespace hdrgpu

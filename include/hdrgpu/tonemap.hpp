@@ -2,6 +2,7 @@
 #pragma once
 
 #include <hdrgpu/cpu/tonemap.hpp>
+#include <hdrgpu/cuda_executor.hpp>
 #include <hdrgpu/executor.hpp>
 #include <hdrgpu/image.hpp>
 
@@ -26,5 +27,19 @@ inline image<float> tonemap_gamma(const cpu_executor& exec, image_view<const flo
                                   const tonemap_options& opts = {}) {
   return detail::cpu::tonemap_gamma(exec, src, opts.gamma);
 }
+
+/// The same Tonemap on a cuda_executor, synchronous: `src` may be a host or a device view; the result is a
+/// host image. The min/max is a device reduction (NaN ignored, -0 normalised to +0 as on the CPU) and the
+/// normalisation constants are formed in double exactly as on the CPU, so the normalised values are bit-
+/// identical; the pow of the general branch (device powf) may differ from the host's by a few ulp. Same
+/// exceptions as the CPU overload, plus backend_unavailable in a build without CUDA.
+image<float> tonemap_gamma(const cuda_executor& exec, image_view<const float> src, const tonemap_options& opts = {});
+
+/// Tonemap of the device image `src` into the device image `dst` (same size and channel count; it may be
+/// `src` itself), asynchronous: min/max, parameters and output all stay on the device, the work is enqueued
+/// on exec's stream and the call returns. Synchronise before reading `dst`. Throws invalid_argument for host
+/// views, a shape mismatch or a bad gamma.
+void tonemap_gamma(const cuda_executor& exec, image_view<const float> src, image_view<float> dst,
+                   const tonemap_options& opts = {});
 
 }  // namespace hdrgpu

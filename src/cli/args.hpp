@@ -39,5 +39,6 @@ void parse_size(const std::string& text, int& width, int& height);
 int run_merge(int argc, char** argv);
 int run_calibrate(int argc, char** argv);
 int run_synth(int argc, char** argv);
+int run_batch(int argc, char** argv);
 
 }  // namespace hdrgpu::cli

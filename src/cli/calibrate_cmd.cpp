@@ -11,7 +11,7 @@ namespace hdrgpu::cli {
 
 int run_calibrate(int argc, char** argv) {
   const args a(argc, argv, 2, {"--output", "--method", "--samples", "--lambda", "--compat", "--threads", "--device"},
-               {});
+               {"--ignore-orientation"});
   if (a.positional().size() != 1) throw usage_error("calibrate needs exactly one STACK_DIR");
   if (!a.has("--output")) throw usage_error("calibrate needs -o response.csv");
   const std::string method = a.get("--method", "debevec");
@@ -20,15 +20,20 @@ int run_calibrate(int argc, char** argv) {
   const double lambda = a.get_double("--lambda", 10.0);
   if (lambda < 0) throw usage_error("--lambda must be >= 0");
   const compat profile = parse_compat_arg(a);
-  const cpu_executor exec = make_executor(a);
+  const any_executor backend = make_executor(a);
 
-  const io::loaded_stack loaded = io::load_stack(a.positional()[0]);
+  const io::loaded_stack loaded =
+      io::load_stack(a.positional()[0], {.apply_orientation = !a.has("--ignore-orientation")});
   if (loaded.type() != pixel_type::u8)
     throw invalid_argument("stack '" + loaded.name + "': calibration needs 8-bit images");
   const auto stack = loaded.view<std::uint8_t>();
-  const response_curve r = method == "debevec"
-                               ? calibrate_debevec(exec, stack, {.samples = samples, .lambda = float(lambda), .profile = profile})
-                               : calibrate_robertson(exec, stack);
+  const response_curve r = std::visit(
+      [&]<class Exec>(const Exec& exec) {
+        return method == "debevec"
+                   ? calibrate_debevec(exec, stack, {.samples = samples, .lambda = float(lambda), .profile = profile})
+                   : calibrate_robertson(exec, stack, {.sums = robertson_sums_for<Exec>()});
+      },
+      backend);
   const std::filesystem::path out = a.get("--output", "");
   io::write_response_csv(out, r);
   std::printf("%s: %s response (%d levels x %d channels) -> %s\n", loaded.name.c_str(), method.c_str(), r.levels(),

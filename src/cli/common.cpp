@@ -6,20 +6,25 @@
 
 namespace hdrgpu::cli {
 
-cpu_executor make_executor(const args& a) {
+any_executor make_executor(const args& a) {
   device_spec dev;
   try {
     dev = device_spec::parse(a.get("--device", "auto"));
   } catch (const invalid_argument& e) {
     throw usage_error(e.what());
   }
-  if (dev.which == device_spec::kind::cuda) {
+  const bool use_cuda = dev.which == device_spec::kind::cuda ||
+                        (dev.which == device_spec::kind::automatic && cuda_available());
+  if (use_cuda) {
     if (!build_has_cuda) throw backend_unavailable("--device " + dev.to_string() + ": this build has no CUDA backend");
+    if (cuda_device_count() == 0)
+      throw backend_unavailable("--device " + dev.to_string() + ": no CUDA device is available on this machine");
     if (dev.ordinal >= cuda_device_count())
       throw backend_unavailable("--device " + dev.to_string() + ": no such CUDA device (found " +
                                 std::to_string(cuda_device_count()) + ")");
-    throw backend_unavailable("--device " + dev.to_string() +
-                              ": the CUDA algorithms are not in this release yet; use --device cpu or auto");
+    cuda_executor::options o;
+    o.device = dev.ordinal;
+    return cuda_executor(o);
   }
   return cpu_executor({.threads = unsigned(a.get_int("--threads", 0, 0))});
 }

@@ -2,18 +2,31 @@
 #pragma once
 
 #include <string>
+#include <type_traits>
+#include <variant>
 
+#include <hdrgpu/calibrate.hpp>
 #include <hdrgpu/compat.hpp>
+#include <hdrgpu/cuda_executor.hpp>
 #include <hdrgpu/executor.hpp>
 
 #include "args.hpp"
 
 namespace hdrgpu::cli {
 
+/// The backend a command runs on; commands std::visit it, so each algorithm call resolves to the
+/// executor's own overload.
+using any_executor = std::variant<cpu_executor, cuda_executor>;
+
 /// Resolves --device/--threads to the executor that runs the work. `auto` uses CUDA when a device is
-/// present and the CUDA backend supports the call, else the CPU; an explicit `cuda` without a usable
-/// device throws backend_unavailable (exit 1).
-cpu_executor make_executor(const args& a);
+/// present, else the CPU; an explicit `cuda[:N]` without that device throws backend_unavailable (exit 1).
+any_executor make_executor(const args& a);
+
+/// Calibration options valid on `Exec`: the GPU sums CalibrateRobertson's levels in double (`exact`).
+template <class Exec>
+constexpr robertson_sums robertson_sums_for() {
+  return std::is_same_v<Exec, cpu_executor> ? robertson_sums::opencv_f32 : robertson_sums::exact;
+}
 
 /// --compat, default opencv-latest; usage_error on unknown values.
 compat parse_compat_arg(const args& a);

@@ -19,8 +19,8 @@ bool is_ldr_path(const std::filesystem::path& p) {
 }
 
 /// The response for debevec/robertson: calibrated from the stack, OpenCV's linear default, or a CSV.
-template <class T>
-response_curve choose_response(const cpu_executor& exec, const exposure_stack<T>& stack, const std::string& method,
+template <class Exec, class T>
+response_curve choose_response(const Exec& exec, const exposure_stack<T>& stack, const std::string& method,
                                const std::string& mode, compat profile) {
   const int levels = pixel_traits<T>::levels;
   if (mode == "linear")
@@ -29,7 +29,7 @@ response_curve choose_response(const cpu_executor& exec, const exposure_stack<T>
   if (mode == "calibrate") {
     if constexpr (std::is_same_v<T, std::uint8_t>) {
       if (method == "debevec") return calibrate_debevec(exec, stack, {.profile = profile});
-      return calibrate_robertson(exec, stack);
+      return calibrate_robertson(exec, stack, {.sums = robertson_sums_for<Exec>()});
     } else {
       throw invalid_argument(stack.label() + ": calibration needs 8-bit images; use --response linear or FILE.csv");
     }
@@ -37,8 +37,8 @@ response_curve choose_response(const cpu_executor& exec, const exposure_stack<T>
   return io::read_response_csv(mode, stack.order());
 }
 
-template <class T>
-image<float> merge_stack(const cpu_executor& exec, const exposure_stack<T>& stack, const args& a,
+template <class Exec, class T>
+image<float> merge_stack(const Exec& exec, const exposure_stack<T>& stack, const args& a,
                          const std::string& method, compat profile) {
   if (method == "mertens") {
     // The CLI reproduces OpenCV on the same files, whose imread data is BGR: 0.299 weighs blue.
@@ -53,7 +53,7 @@ image<float> merge_stack(const cpu_executor& exec, const exposure_stack<T>& stac
 
 int run_merge(int argc, char** argv) {
   const args a(argc, argv, 2, {"--output", "--method", "--response", "--compat", "--tonemap", "--device", "--threads"},
-               {"--half"});
+               {"--half", "--ignore-orientation"});
   if (a.positional().size() != 1) throw usage_error("merge needs exactly one STACK_DIR");
   if (!a.has("--output")) throw usage_error("merge needs -o OUT");
   const std::string method = a.get("--method", "debevec");
@@ -70,18 +70,24 @@ int run_merge(int argc, char** argv) {
     }
   }
   const compat profile = parse_compat_arg(a);  // usage errors before any file is read
-  const cpu_executor exec = make_executor(a);
+  const any_executor backend = make_executor(a);
 
-  const io::loaded_stack loaded = io::load_stack(a.positional()[0]);
-  image<float> result;
-  switch (loaded.type()) {
-    case pixel_type::u8: result = merge_stack(exec, loaded.view<std::uint8_t>(), a, method, profile); break;
-    case pixel_type::u16: result = merge_stack(exec, loaded.view<std::uint16_t>(), a, method, profile); break;
-    default: throw invalid_argument("stack '" + loaded.name + "': unsupported sample type");
-  }
+  const io::loaded_stack loaded =
+      io::load_stack(a.positional()[0], {.apply_orientation = !a.has("--ignore-orientation")});
   // An 8-bit file of a radiance map needs a tonemap; Mertens output is already display-referred.
   const float g = gamma > 0 ? gamma : (ldr && method != "mertens" ? 2.2f : 0.0f);
-  if (g > 0) result = tonemap_gamma(exec, result, {.gamma = g});
+  image<float> result = std::visit(
+      [&](const auto& exec) {
+        image<float> r;
+        switch (loaded.type()) {
+          case pixel_type::u8: r = merge_stack(exec, loaded.view<std::uint8_t>(), a, method, profile); break;
+          case pixel_type::u16: r = merge_stack(exec, loaded.view<std::uint16_t>(), a, method, profile); break;
+          default: throw invalid_argument("stack '" + loaded.name + "': unsupported sample type");
+        }
+        if (g > 0) r = tonemap_gamma(exec, r, {.gamma = g});
+        return r;
+      },
+      backend);
   if (ldr)
     io::write_ldr(out, result);
   else

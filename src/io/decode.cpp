@@ -1,10 +1,12 @@
-// Photo decoding through stb_image, from bytes we read ourselves so errors can name the file.
+// Photo decoding: JPEG through TurboJPEG (jpeg_turbo.cpp), PNG/BMP/TGA through stb_image, from bytes
+// we read ourselves so errors can name the file; EXIF orientation applied as OpenCV's imread does.
 #include <stb_image.h>
 
 #include <algorithm>
 #include <climits>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "io_internal.hpp"
 
@@ -12,103 +14,240 @@ namespace hdrgpu::io {
 namespace detail {
 namespace {
 
-enum class kind { png, jpeg, bmp, tga };
-
-const char* name_of(kind k) {
-  switch (k) {
-    case kind::png: return "PNG";
-    case kind::jpeg: return "JPEG";
-    case kind::bmp: return "BMP";
-    case kind::tga: return "TGA";
-  }
-  return "image";
-}
-
 std::string stb_reason() {
   const char* r = stbi_failure_reason();
   return r ? r : "unknown error";
 }
 
-bool starts_with(std::span<const unsigned char> d, std::string_view magic) {
+bool starts_with(std::span<const std::uint8_t> d, std::string_view magic) {
   return d.size() >= magic.size() && std::memcmp(d.data(), magic.data(), magic.size()) == 0;
 }
 
 // Signature sniffing, so a misnamed file still decodes and random bytes are not tried as TGA
 // (stb's TGA test accepts almost anything).
-kind sniff(std::span<const unsigned char> d, const std::filesystem::path& file) {
-  if (starts_with(d, "\x89PNG\r\n\x1a\n")) return kind::png;
-  if (starts_with(d, "\xff\xd8\xff")) return kind::jpeg;
-  if (starts_with(d, "BM")) return kind::bmp;
+image_format sniff(std::span<const std::uint8_t> d, const std::filesystem::path& file) {
+  if (starts_with(d, "\x89PNG\r\n\x1a\n")) return image_format::png;
+  if (starts_with(d, "\xff\xd8\xff")) return image_format::jpeg;
+  if (starts_with(d, "BM")) return image_format::bmp;
   if (starts_with(d, "#?RADIANCE") || starts_with(d, "#?RGBE") || starts_with(d, "\x76\x2f\x31\x01") ||
       starts_with(d, "PF\n") || starts_with(d, "Pf\n"))
     throw failure("is a floating-point radiance map, not a photo (read it with read_radiance)");
-  if (extension_of(file) == ".tga") return kind::tga;
+  if (extension_of(file) == ".tga") return image_format::tga;
   if (d.empty()) throw failure("file is empty");
   throw failure("unsupported image format (expected PNG, JPEG, BMP or TGA)");
 }
 
 // Only used to word the message: stb already rejects these files.
-bool looks_truncated(std::span<const unsigned char> d, kind k) {
-  const auto tail = [&](std::size_t n) { return d.subspan(d.size() - std::min(n, d.size())); };
-  if (k == kind::png) {
-    const auto t = tail(12);
-    return std::search(t.begin(), t.end(), "IEND", "IEND" + 4) == t.end();
+bool looks_truncated(std::span<const std::uint8_t> d, image_format f) {
+  if (f != image_format::png) return false;
+  const auto t = d.subspan(d.size() - std::min<std::size_t>(12, d.size()));
+  return std::search(t.begin(), t.end(), "IEND", "IEND" + 4) == t.end();
+}
+
+int stb_length(std::span<const std::uint8_t> d) {
+  if (d.size() > std::size_t(INT_MAX)) throw failure("file is too large to decode (over 2 GiB)");
+  return int(d.size());
+}
+
+image_info probe(std::span<const std::uint8_t> d, const std::filesystem::path& file) {
+  image_info info;
+  info.format = sniff(d, file);
+  if (info.format == image_format::jpeg) {
+    const jpeg_header h = jpeg_probe(d);
+    info.width = h.width;
+    info.height = h.height;
+    info.channels = h.channels;
+    info.orientation = read_exif(d).orientation;
+    return info;
   }
-  if (k == kind::jpeg) {
-    const auto t = tail(4096);
-    const unsigned char eoi[] = {0xff, 0xd9};
-    return std::search(t.begin(), t.end(), eoi, eoi + 2) == t.end();
-  }
-  return false;
+  const int len = stb_length(d);
+  int w = 0, h = 0, comp = 0;
+  const std::string name = to_string(info.format);
+  if (!stbi_info_from_memory(d.data(), len, &w, &h, &comp))
+    throw failure("corrupt " + name + " header (stb: " + stb_reason() + ")");
+  if (w <= 0 || h <= 0 || comp < 1 || comp > 4)
+    throw failure("corrupt " + name + " header (" + std::to_string(w) + "x" + std::to_string(h) + ", " +
+                  std::to_string(comp) + " channels)");
+  info.width = w;
+  info.height = h;
+  info.channels = comp <= 2 ? 1 : 3;  // grey(+alpha) -> grey, colour(+alpha) -> RGB
+  info.bit_depth = stbi_is_16_bit_from_memory(d.data(), len) ? 16 : 8;
+  return info;
 }
 
 template <class T>
-image<T> take(T* pixels, int w, int h, int channels) {
-  std::unique_ptr<T, void (*)(void*)> owned(pixels, &stbi_image_free);
-  image<T> img(w, h, channels, channel_order::rgb);
-  std::memcpy(img.data(), pixels, img.size() * sizeof(T));
+void check_destination(const image_info& info, const image_view<T>& dst, const decode_options& options) {
+  if (dst.empty()) throw invalid_argument("decode_into: destination has no pixel data");
+  if (dst.space() != memory_space::host) throw invalid_argument("decode_into: destination is device memory");
+  const int bits = int(sizeof(T)) * 8;
+  const int w = info.decoded_width(options.apply_orientation), h = info.decoded_height(options.apply_orientation);
+  if (info.bit_depth != bits)
+    throw invalid_argument("decode_into: the image has " + std::to_string(info.bit_depth) +
+                           "-bit samples, the destination " + std::to_string(bits) + "-bit");
+  if (dst.width() != w || dst.height() != h || dst.channels() != info.channels)
+    throw invalid_argument("decode_into: destination is " + std::to_string(dst.width()) + "x" +
+                           std::to_string(dst.height()) + "x" + std::to_string(dst.channels()) +
+                           ", the decoded image is " + std::to_string(w) + "x" + std::to_string(h) + "x" +
+                           std::to_string(info.channels));
+}
+
+// Per-thread scratch for decode-then-rotate, kept between calls: a 12 MP RGB image is 36 MB, and
+// fresh pages for every image would cost more than the rotation.
+std::vector<std::uint8_t>& scratch(std::size_t bytes) {
+  thread_local std::vector<std::uint8_t> buf;
+  if (buf.size() < bytes) buf.resize(bytes);
+  return buf;
+}
+
+void decode_jpeg(std::span<const std::uint8_t> d, const image_info& info, image_view<std::uint8_t> dst,
+                 bool orient) {
+  if (!orient || info.orientation == 1) {
+    jpeg_decode(d, dst);
+    return;
+  }
+  const std::size_t row = std::size_t(info.width) * info.channels;
+  auto& buf = scratch(row * info.height);
+  const image_view<std::uint8_t> stored(buf.data(), info.width, info.height, info.channels, 0, dst.order());
+  jpeg_decode(d, stored);
+  apply_orientation(image_view<const std::uint8_t>(stored), dst, info.orientation);
+}
+
+template <class T>
+void decode_stb(std::span<const std::uint8_t> d, const image_info& info, image_view<T> dst) {
+  const int len = stb_length(d);
+  int w = 0, h = 0, comp = 0;
+  void* raw = sizeof(T) == 2 ? static_cast<void*>(stbi_load_16_from_memory(d.data(), len, &w, &h, &comp, info.channels))
+                             : static_cast<void*>(stbi_load_from_memory(d.data(), len, &w, &h, &comp, info.channels));
+  const std::string name = to_string(info.format);
+  if (!raw)
+    throw failure(std::string(looks_truncated(d, info.format) ? "truncated " : "corrupt ") + name + " (stb: " +
+                  stb_reason() + ")");
+  std::unique_ptr<void, void (*)(void*)> owned(raw, &stbi_image_free);
+  if (w != info.width || h != info.height) throw failure("corrupt " + name + " (size differs from its header)");
+  const T* src = static_cast<const T*>(raw);
+  const int c = info.channels;
+  const bool swap = c == 3 && dst.order() == channel_order::bgr;
+  for (int y = 0; y < h; ++y) {
+    const T* s = src + std::size_t(y) * w * c;
+    T* o = dst.row(y);
+    if (!swap) {
+      std::memcpy(o, s, std::size_t(w) * c * sizeof(T));
+      continue;
+    }
+    for (int x = 0; x < w; ++x, s += 3, o += 3) {
+      o[0] = s[2];
+      o[1] = s[1];
+      o[2] = s[0];
+    }
+  }
+}
+
+template <class T>
+void decode_checked(std::span<const std::uint8_t> d, const image_info& info, image_view<T> dst,
+                    const decode_options& options) {
+  if constexpr (std::is_same_v<T, std::uint8_t>) {
+    if (info.format == image_format::jpeg) return decode_jpeg(d, info, dst, options.apply_orientation);
+  }
+  decode_stb(d, info, dst);  // orientation is JPEG-only, so always 1 here
+}
+
+template <class T>
+image<T> decode_new(std::span<const std::uint8_t> d, const image_info& info, const decode_options& options) {
+  image<T> img(info.decoded_width(options.apply_orientation), info.decoded_height(options.apply_orientation),
+               info.channels, channel_order::rgb);
+  decode_checked(d, info, img.view(), options);
   return img;
+}
+
+template <class T>
+void decode_into_impl(std::span<const std::uint8_t> d, image_view<T> dst, const decode_options& options,
+                      const std::filesystem::path& file) {
+  image_info info;
+  try {
+    info = probe(d, file);
+  } catch (const failure& e) {
+    throw_io(file, e.what());
+  }
+  try {
+    check_destination(info, dst, options);
+  } catch (const invalid_argument& e) {
+    throw invalid_argument(file.string() + ": " + e.what());
+  }
+  try {
+    decode_checked(d, info, dst, options);
+  } catch (const failure& e) {
+    throw_io(file, e.what());
+  }
 }
 
 }  // namespace
 
-any_image decode_image(std::span<const unsigned char> d, const std::filesystem::path& file) {
-  const kind k = sniff(d, file);
-  if (d.size() > std::size_t(INT_MAX)) throw failure("file is too large to decode (over 2 GiB)");
-  const int len = int(d.size());
-  int w = 0, h = 0, comp = 0;
-  if (!stbi_info_from_memory(d.data(), len, &w, &h, &comp))
-    throw failure(std::string("corrupt ") + name_of(k) + " header (stb: " + stb_reason() + ")");
-  if (w <= 0 || h <= 0 || comp < 1 || comp > 4)
-    throw failure(std::string("corrupt ") + name_of(k) + " header (" + std::to_string(w) + "x" + std::to_string(h) +
-                  ", " + std::to_string(comp) + " channels)");
-  const int want = comp <= 2 ? 1 : 3;  // grey(+alpha) -> grey, colour(+alpha) -> RGB
-  const bool wide = stbi_is_16_bit_from_memory(d.data(), len) != 0;
-  void* pixels = wide ? static_cast<void*>(stbi_load_16_from_memory(d.data(), len, &w, &h, &comp, want))
-                      : static_cast<void*>(stbi_load_from_memory(d.data(), len, &w, &h, &comp, want));
-  if (!pixels)
-    throw failure(std::string(looks_truncated(d, k) ? "truncated " : "corrupt ") + name_of(k) +
-                  " (stb: " + stb_reason() + ")");
-  if (w <= 0 || h <= 0) {
-    stbi_image_free(pixels);
-    throw failure(std::string("corrupt ") + name_of(k) + " (empty image)");
-  }
-  if (wide) return take(static_cast<std::uint16_t*>(pixels), w, h, want);
-  return take(static_cast<std::uint8_t*>(pixels), w, h, want);
+any_image decode_any(std::span<const std::uint8_t> data, const decode_options& options,
+                     const std::filesystem::path& file) {
+  const image_info info = probe(data, file);
+  if (info.bit_depth == 16) return decode_new<std::uint16_t>(data, info, options);
+  return decode_new<std::uint8_t>(data, info, options);
 }
 
 }  // namespace detail
 
-any_image load_image(const std::filesystem::path& file) {
+const char* to_string(image_format f) noexcept {
+  switch (f) {
+    case image_format::png: return "PNG";
+    case image_format::jpeg: return "JPEG";
+    case image_format::bmp: return "BMP";
+    case image_format::tga: return "TGA";
+  }
+  return "image";
+}
+
+image_info probe_image(std::span<const std::uint8_t> data, const std::filesystem::path& file) {
   try {
-    return detail::decode_image(detail::read_bytes(file), file);
+    return detail::probe(data, file);
   } catch (const detail::failure& e) {
     detail::throw_io(file, e.what());
   }
 }
 
-image<std::uint8_t> load_image_u8(const std::filesystem::path& file) {
-  any_image img = load_image(file);
+image_info probe_image(const std::filesystem::path& file) {
+  try {
+    return detail::probe(detail::read_bytes(file), file);
+  } catch (const detail::failure& e) {
+    detail::throw_io(file, e.what());
+  }
+}
+
+void decode_into(std::span<const std::uint8_t> data, image_view<std::uint8_t> dst, const decode_options& options,
+                 const std::filesystem::path& file) {
+  detail::decode_into_impl(data, dst, options, file);
+}
+
+void decode_into(std::span<const std::uint8_t> data, image_view<std::uint16_t> dst, const decode_options& options,
+                 const std::filesystem::path& file) {
+  detail::decode_into_impl(data, dst, options, file);
+}
+
+any_image decode_image(std::span<const std::uint8_t> data, const decode_options& options,
+                       const std::filesystem::path& file) {
+  try {
+    return detail::decode_any(data, options, file);
+  } catch (const detail::failure& e) {
+    detail::throw_io(file, e.what());
+  }
+}
+
+any_image load_image(const std::filesystem::path& file, const decode_options& options) {
+  detail::bytes data;
+  try {
+    data = detail::read_bytes(file);
+  } catch (const detail::failure& e) {
+    detail::throw_io(file, e.what());
+  }
+  return decode_image(data, options, file);
+}
+
+image<std::uint8_t> load_image_u8(const std::filesystem::path& file, const decode_options& options) {
+  any_image img = load_image(file, options);
   if (auto* u8 = std::get_if<image<std::uint8_t>>(&img)) return std::move(*u8);
   detail::throw_io(file, "has 16-bit samples; an 8-bit image is required");
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <span>
 #include <stdexcept>
@@ -30,8 +31,22 @@ bytes read_bytes(const std::filesystem::path& file);
 /// Lower-case extension with its dot (".png"), or "".
 std::string extension_of(const std::filesystem::path& file);
 
-/// Decodes a photo from memory; `file` only picks TGA (which has no signature). Throws failure.
-any_image decode_image(std::span<const unsigned char> data, const std::filesystem::path& file);
+/// True for the extensions stack folders are searched for: .jpg, .jpeg, .png, .bmp, .tga (any case),
+/// and not a hidden file (".name", e.g. macOS "._IMG.JPG" resource forks).
+bool is_image_file_name(const std::filesystem::path& file);
+
+/// decode_image, throwing failure (without the file name) instead of io_error.
+any_image decode_any(std::span<const std::uint8_t> data, const decode_options& options,
+                     const std::filesystem::path& file);
+
+// JPEG through TurboJPEG; both throw failure.
+struct jpeg_header {
+  int width = 0, height = 0, channels = 0;
+};
+jpeg_header jpeg_probe(std::span<const std::uint8_t> data);
+/// Decodes into `dst`, which has the stored size and the header's channel count (colour in
+/// dst.order()). Uses a per-thread decompressor.
+void jpeg_decode(std::span<const std::uint8_t> data, image_view<std::uint8_t> dst);
 
 /// Throws invalid_argument naming `file` unless `view` is in host memory with 1 or 3 (or 4 when
 /// `allow_alpha`) channels.

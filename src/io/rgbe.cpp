@@ -5,9 +5,10 @@
 
 #include <algorithm>
 #include <climits>
-#include <cmath>
 #include <cstring>
 #include <memory>
+
+#include <hdrgpu/detail/math/convert.hpp>
 
 #include "io_internal.hpp"
 
@@ -61,14 +62,13 @@ std::size_t rgbe_data_start(std::span<const unsigned char> d) {
 }  // namespace
 
 bytes encode_rgbe(const float* packed, int width, int height, int channels) {
-  // Largest value whose exponent still fits the exponent byte.
-  const float top = std::nextafter(std::ldexp(1.0f, 127), 0.0f);
+  // The clamp shared with hdrgpu::to_rgbe (detail/math/convert.hpp): NaN and values <= 0 become 0, large
+  // ones the largest value whose exponent fits the exponent byte. stb then encodes each pixel exactly as
+  // math::rgbe_pixel does, so to_rgbe's bytes are this file's pixels.
   std::vector<float> rgb(std::size_t(width) * height * 3);
   for (std::size_t i = 0, n = std::size_t(width) * height; i < n; ++i)
-    for (int k = 0; k < 3; ++k) {
-      const float v = packed[i * channels + (channels == 1 ? 0 : k)];
-      rgb[i * 3 + k] = v > 0 ? std::min(v, top) : 0.0f;  // also maps NaN to 0
-    }
+    for (int k = 0; k < 3; ++k)
+      rgb[i * 3 + k] = hdrgpu::detail::math::rgbe_clamp(packed[i * channels + (channels == 1 ? 0 : k)]);
   bytes out;
   if (!stbi_write_hdr_to_func(&append, &out, width, height, 3, rgb.data()))
     throw failure("Radiance HDR encoding failed");

@@ -33,10 +33,12 @@ struct debevec_system {
 };
 
 /// Builds the reduced system of one channel. `levels_of(i, j)` returns z of sample i in image j.
-/// `log_t[j]` is ln t_j; `hat` the weight LUT; `lambda` the smoothness weight.
+/// `log_t[j]` is ln t_j; `hat` the weight LUT; `lambda` the smoothness weight. Without `smoothness`
+/// only the data rows are built: systems of several stacks then add up (pooled calibration).
 template <class LevelsOf>
 debevec_system build_debevec_system(std::size_t points, std::size_t images, LevelsOf&& levels_of,
-                                    const std::vector<double>& log_t, const std::vector<float>& hat, float lambda) {
+                                    const std::vector<double>& log_t, const std::vector<float>& hat, float lambda,
+                                    bool smoothness = true) {
   constexpr int L = debevec_system::levels;
   std::vector<double> m_diag(L, 0.0), r_g(L, 0.0);
   debevec_system sys;
@@ -64,7 +66,7 @@ debevec_system build_debevec_system(std::size_t points, std::size_t images, Leve
   }
   for (int z = 0; z < L; ++z) full[std::size_t(z) * L + z] += m_diag[z];
   // Smoothness rows lambda * w(k+1) * (g(k) - 2 g(k+1) + g(k+2)), k = 0..253: add s s^T scaled.
-  for (int k = 0; k + 2 < L; ++k) {
+  for (int k = 0; smoothness && k + 2 < L; ++k) {
     const double c = double(lambda) * double(hat[k + 1]);
     const double coef[3] = {c, -2.0 * c, c};
     for (int a = 0; a < 3; ++a)
@@ -131,6 +133,49 @@ inline response_curve calibrate_debevec(const cpu_executor& exec, const exposure
     const std::vector<double> g =
         solve_debevec_system(build_debevec_system(pts.size(), stack.size(), levels_of, log_t, hat, lambda),
                              stack.label());
+    for (int z = 0; z < 256; ++z) out(z, int(c)) = float(std::exp(g[z]));
+  });
+  return out;
+}
+
+/// CalibrateDebevec over the samples of several stacks of the same camera: one system whose data rows
+/// are every stack's samples (each with its own ln E unknowns and times) and one set of smoothness rows.
+/// The reduced normal equations are additive over samples, so the pooled system is the sum of the
+/// stacks' data parts plus the smoothness term once. All stacks need the same channel count.
+inline response_curve calibrate_debevec_pooled(const cpu_executor& exec,
+                                               const std::vector<const exposure_stack<std::uint8_t>*>& stacks,
+                                               int samples, float lambda, bool random, std::uint64_t seed,
+                                               compat profile) {
+  if (stacks.empty()) throw invalid_argument("pooled CalibrateDebevec needs at least one stack");
+  const int channels = stacks.front()->channels();
+  std::vector<std::vector<sample_point>> pts;
+  std::vector<std::vector<double>> log_ts;
+  for (const auto* s : stacks) {
+    s->validate();
+    if (s->space() != memory_space::host)
+      throw invalid_argument(s->label() + ": the CPU backend needs host images, got device views");
+    if (s->channels() != channels)
+      throw invalid_argument(s->label() + ": pooled calibration needs the same channel count in every stack");
+    pts.push_back(debevec_points(*s, samples, random, seed));
+    std::vector<double> lt(s->size());
+    for (std::size_t j = 0; j < s->size(); ++j) lt[j] = std::log(double(s->time(j)));
+    log_ts.push_back(std::move(lt));
+  }
+  const std::vector<float> hat = hat_lut(256, profile);
+  response_curve out(256, channels, stacks.front()->order());
+  exec.parallel_for(std::size_t(channels), [&](std::size_t c) {
+    debevec_system sum;
+    for (std::size_t k = 0; k < stacks.size(); ++k) {
+      const auto& s = *stacks[k];
+      const auto& p = pts[k];
+      // Colour channels are matched by meaning when a stack's order differs from the first one's.
+      const int ch = (s.order() == stacks.front()->order() || channels < 3 || c >= 3) ? int(c) : 2 - int(c);
+      auto levels_of = [&](std::size_t i, std::size_t j) { return int(s[j].at(p[i].x, p[i].y, ch)); };
+      const debevec_system sys = build_debevec_system(p.size(), s.size(), levels_of, log_ts[k], hat, lambda, k == 0);
+      for (std::size_t i = 0; i < sum.s.size(); ++i) sum.s[i] += sys.s[i];
+      for (std::size_t i = 0; i < sum.r.size(); ++i) sum.r[i] += sys.r[i];
+    }
+    const std::vector<double> g = solve_debevec_system(std::move(sum), "pooled calibration");
     for (int z = 0; z < 256; ++z) out(z, int(c)) = float(std::exp(g[z]));
   });
   return out;

@@ -1,0 +1,91 @@
+// The batch engine behind `hdrgpu batch`: many exposure stacks in, one HDR file per stack out,
+// with bounded memory, resumable runs, per-stack error isolation and a JSON Lines report.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <hdrgpu/calibrate.hpp>
+#include <hdrgpu/compat.hpp>
+#include <hdrgpu/io.hpp>
+
+namespace hdrgpu::pipeline {
+
+enum class merge_method { debevec, robertson, mertens };
+
+/// Where each stack's response curve comes from (Debevec and Robertson; Mertens needs none).
+enum class response_mode {
+  per_stack,       ///< calibrate every stack on its own images (what OpenCV users do today)
+  calibrate_once,  ///< pool samples from the first stacks of the run, calibrate once, reuse for all
+  file,            ///< a given CSV (config::response_file)
+};
+
+/// One unit of work: a stack id, its images and (optionally) their exposure times.
+struct job {
+  std::string id;                           ///< output name: OUT_DIR/id.<ext>
+  std::filesystem::path dir;                ///< the stack folder (directory input); empty for manifests
+  std::vector<std::filesystem::path> images;  ///< manifest input: the image files, in order
+  std::vector<double> times;                ///< manifest input: seconds; empty = from EXIF
+};
+
+/// Which part of the job list this process takes: jobs k with k % count == index (k in id order).
+struct shard {
+  int index = 0, count = 1;
+  int local_rank = 0;  ///< rank on this node (selects the GPU under mpirun/srun)
+  std::string source = "default";  ///< "default", "--shard", "openmpi", "pmi" or "slurm"
+
+  /// Parses "i/n" (0 <= i < n); throws invalid_argument.
+  static shard parse(const std::string& text);
+  /// The shard of this process from OpenMPI (OMPI_COMM_WORLD_*), PMI (PMI_RANK/PMI_SIZE) or Slurm
+  /// (SLURM_PROCID/SLURM_NTASKS) variables; count 1 when started by none of them.
+  static shard from_environment();
+};
+
+struct config {
+  std::filesystem::path input;       ///< directory of stack folders, one stack folder, or a manifest (.csv/.jsonl)
+  std::filesystem::path output_dir;  ///< created if missing
+  std::filesystem::path report;      ///< empty: OUT_DIR/report.jsonl, or report.<i>-of-<n>.jsonl when sharded
+  merge_method method = merge_method::debevec;
+  response_mode response = response_mode::per_stack;
+  std::filesystem::path response_file;  ///< for response_mode::file
+  io::hdr_format format = io::hdr_format::exr;
+  std::string device = "auto";  ///< auto, cpu, cuda, cuda:N or all
+  shard part;                   ///< which jobs this process runs
+  bool overwrite = false;       ///< redo stacks whose output already exists
+  std::size_t memory_budget = std::size_t(6) << 30;  ///< bytes of decoded images + results in flight
+  bool apply_orientation = true;  ///< rotate/flip JPEGs by their EXIF orientation, as OpenCV's imread does
+  bool preview = false;           ///< also write OUT_DIR/id.png: gamma-2.2 tonemap (Mertens: the fused image)
+  bool progress = false;          ///< live progress line on stderr
+  unsigned readers = 0;           ///< decoding threads; 0 = one per core
+  unsigned threads = 0;           ///< CPU backend threads; 0 = all cores
+  compat profile = default_compat;
+  int calibrate_once_stacks = 8;  ///< how many stacks calibrate_once pools samples from
+  calibrate_debevec_options debevec{};
+};
+
+struct summary {
+  std::size_t total = 0, ok = 0, skipped = 0, failed = 0;
+  double seconds = 0;
+  std::size_t peak_bytes_in_flight = 0;  ///< the memory accounting's high-water mark
+  std::filesystem::path report;
+  std::string device;                    ///< what the stacks ran on, e.g. "cpu (16 threads)"
+};
+
+/// The jobs of `input`: each sub-folder of a directory that holds images (sorted by name), the
+/// directory itself when it is a stack folder, or the entries of a CSV/JSON Lines manifest.
+/// Throws invalid_argument for an empty input or duplicate ids, io_error for an unreadable manifest.
+std::vector<job> list_jobs(const std::filesystem::path& input);
+
+/// The jobs of `all` that belong to `part` (all.size() need not be a multiple of part.count).
+std::vector<job> select_shard(const std::vector<job>& all, const shard& part);
+
+/// Runs the whole batch. Per-stack failures are reported (report + summary.failed), never thrown;
+/// throws only for unusable configuration (bad device, unwritable output folder, bad response file).
+/// `log` receives one-line messages (warnings, the final summary); may be empty.
+summary run(const config& cfg, const std::function<void(const std::string&)>& log = {});
+
+}  // namespace hdrgpu::pipeline

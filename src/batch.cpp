@@ -1,0 +1,97 @@
+// process_batch for both executors, on the public per-stack API.
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include <hdrgpu/batch.hpp>
+
+namespace hdrgpu {
+namespace {
+
+/// Calibrates (unless a response is given or already set) and merges one stack into `r`.
+template <class Exec>
+void process_one(const Exec& exec, const exposure_stack<std::uint8_t>& s, const batch_options& o, batch_result& r) {
+  try {
+    if (o.method == batch_method::mertens) {
+      r.output = merge_mertens(exec, s, o.mertens);
+      return;
+    }
+    if (r.response.empty()) r.response = o.response;
+    if (r.response.empty()) {
+      if (o.method == batch_method::debevec) {
+        calibrate_debevec_options c = o.calibration;
+        c.profile = o.profile;
+        r.response = calibrate_debevec(exec, s, c);
+      } else {
+        calibrate_robertson_options c;
+        if constexpr (std::is_same_v<Exec, cuda_executor>) c.sums = robertson_sums::exact;  // GPU sums in double
+        r.response = calibrate_robertson(exec, s, c);
+      }
+    }
+    r.output = o.method == batch_method::debevec ? merge_debevec(exec, s, r.response, {.profile = o.profile})
+                                                 : merge_robertson(exec, s, r.response);
+  } catch (const std::exception& e) {
+    r.error = e.what();
+    r.output = {};
+  }
+}
+
+}  // namespace
+
+std::vector<batch_result> process_batch(const cpu_executor& exec, std::span<const exposure_stack<std::uint8_t>> stacks,
+                                        const batch_options& opts) {
+  std::vector<batch_result> out(stacks.size());
+  for (std::size_t i = 0; i < stacks.size(); ++i) process_one(exec, stacks[i], opts, out[i]);
+  return out;
+}
+
+std::vector<batch_result> process_batch(const cuda_executor& exec, std::span<const exposure_stack<std::uint8_t>> stacks,
+                                        const batch_options& opts) {
+  std::vector<batch_result> out(stacks.size());
+  if (stacks.empty()) return out;
+  if (opts.method == batch_method::debevec && opts.response.empty()) {
+    calibrate_debevec_options c = opts.calibration;
+    c.profile = opts.profile;
+    const auto cal = calibrate_debevec_batch(exec, stacks, c);
+    for (std::size_t i = 0; i < stacks.size(); ++i) {
+      if (cal[i].ok()) out[i].response = cal[i].response;
+      else out[i].error = cal[i].error;
+    }
+  }
+  // One executor (stream) per host thread; they share the caller's device and memory pool.
+  const int streams = std::max(1, std::min<int>(opts.streams, int(stacks.size())));
+  std::atomic<std::size_t> next{0};
+  std::vector<std::thread> threads;
+  std::vector<std::exception_ptr> failures(static_cast<std::size_t>(streams));
+  for (int t = 0; t < streams; ++t)
+    threads.emplace_back([&, t] {
+      try {
+        cuda_executor::options lane_opts;
+        lane_opts.device = exec.device();
+        const cuda_executor lane(lane_opts);
+        for (std::size_t i; (i = next.fetch_add(1)) < stacks.size();)
+          if (out[i].error.empty()) process_one(lane, stacks[i], opts, out[i]);
+      } catch (...) {
+        failures[std::size_t(t)] = std::current_exception();
+      }
+    });
+  for (auto& th : threads) th.join();
+  // A lane that could not even start (no stream): its stacks never ran; say so on each.
+  for (std::size_t i = 0; i < stacks.size(); ++i)
+    if (out[i].error.empty() && out[i].output.empty()) {
+      std::string why = "not processed";
+      for (const auto& f : failures)
+        if (f) {
+          try {
+            std::rethrow_exception(f);
+          } catch (const std::exception& e) {
+            why = e.what();
+          }
+          break;
+        }
+      out[i].error = stacks[i].label() + ": " + why;
+    }
+  return out;
+}
+
+}  // namespace hdrgpu

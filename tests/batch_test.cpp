@@ -1,0 +1,313 @@
+// The batch engine end to end through `hdrgpu batch`: outputs equal the library's per-stack results,
+// resumable runs, bad-stack isolation, manifests, EXIF times, sharding and the memory budget.
+#include <signal.h>
+
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include <hdrgpu/hdrgpu.hpp>
+#include <hdrgpu/io.hpp>
+#include <hdrgpu/pipeline.hpp>
+
+#include "batch_support.hpp"
+
+using namespace hdrgpu;
+using namespace hdrgpu_test::batch;
+
+namespace {
+
+/// The library's answer for one stack folder: Debevec calibration + merge, as the batch does it.
+image<float> expected_debevec(const fs::path& dir) {
+  const io::loaded_stack s = io::load_stack(dir);
+  const cpu_executor exec;
+  const auto stack = s.view<std::uint8_t>();
+  return merge_debevec(exec, stack, calibrate_debevec(exec, stack));
+}
+
+std::map<std::string, json_line> by_stack(const std::vector<json_line>& lines) {
+  std::map<std::string, json_line> m;
+  for (const auto& l : lines) {
+    const std::string id = unquote(l.at("stack"));
+    CHECK_MESSAGE(m.count(id) == 0, "stack " << id << " reported twice");
+    m[id] = l;
+  }
+  return m;
+}
+
+}  // namespace
+
+TEST_SUITE("batch") {
+
+TEST_CASE("batch: a folder of stacks gives the library's results and a complete report") {
+  temp_dir t("batch");
+  make_stacks(t.path / "in", 3, "96x64");
+  const run_result r = cli("batch " + (t.path / "in").string() + " -o " + (t.path / "out").string() + " --quiet");
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  CHECK(r.output.find("3 stacks: 3 ok, 0 skipped, 0 failed") != std::string::npos);
+  const auto report = by_stack(read_report(t.path / "out" / "report.jsonl"));
+  REQUIRE(report.size() == 3);
+  for (const char* id : {"stack_0000", "stack_0001", "stack_0002"}) {
+    CAPTURE(id);
+    const json_line& l = report.at(id);
+    CHECK(unquote(l.at("status")) == "ok");
+    CHECK(l.at("error") == "null");
+    CHECK(unquote(l.at("exposure_source")) == "file");
+    CHECK(l.at("nonfinite") == "0");
+    CHECK(unquote(l.at("output")) == (t.path / "out" / (std::string(id) + ".exr")).string());
+    CHECK(l.at("width") == "96");
+    CHECK(l.at("height") == "64");
+    CHECK(l.count("ms") == 1);
+    CHECK(l.count("clipped_percent") == 1);
+    const image<float> got = io::read_radiance(t.path / "out" / (std::string(id) + ".exr"));
+    const image<float> want = expected_debevec(t.path / "in" / id);
+    REQUIRE(got.size() == want.size());
+    CHECK(hdrgpu_test::max_rel_diff(got.data(), want.data(), got.size()) == 0.0);
+  }
+}
+
+TEST_CASE("batch: a rerun skips finished stacks and --overwrite redoes them") {
+  temp_dir t("batch");
+  make_stacks(t.path / "in", 2, "64x48");
+  const std::string cmd = "batch " + (t.path / "in").string() + " -o " + (t.path / "out").string() + " --quiet --format pfm";
+  REQUIRE(cli(cmd).code == 0);
+  const auto out0 = t.path / "out" / "stack_0000.pfm";
+  const auto stamp = fs::last_write_time(out0);
+  const run_result again = cli(cmd);
+  REQUIRE_MESSAGE(again.code == 0, again.output);
+  for (const auto& l : read_report(t.path / "out" / "report.jsonl")) CHECK(unquote(l.at("status")) == "skipped");
+  CHECK(fs::last_write_time(out0) == stamp);
+  const run_result redo = cli(cmd + " --overwrite");
+  REQUIRE(redo.code == 0);
+  for (const auto& l : read_report(t.path / "out" / "report.jsonl")) CHECK(unquote(l.at("status")) == "ok");
+}
+
+TEST_CASE("batch: one bad stack is reported and the others are written") {
+  temp_dir t("batch");
+  const fs::path in = t.path / "in";
+  make_stacks(in, 4, "64x48");
+  // stack_0001: a corrupt image; stack_0002: an image of another size; stack_0003: no times at all.
+  { std::ofstream(in / "stack_0001" / "exposure_1.png", std::ios::binary) << "not a png"; }
+  {
+    const image<std::uint8_t> small(32, 16, 3);
+    io::write_ldr(in / "stack_0002" / "exposure_2.png", small.view());
+  }
+  fs::remove(in / "stack_0003" / "exposures.txt");
+  const run_result r = cli("batch " + in.string() + " -o " + (t.path / "out").string() + " --quiet");
+  CHECK_MESSAGE(r.code == 1, r.output);
+  const auto report = by_stack(read_report(t.path / "out" / "report.jsonl"));
+  REQUIRE(report.size() == 4);
+  CHECK(unquote(report.at("stack_0000").at("status")) == "ok");
+  CHECK(fs::exists(t.path / "out" / "stack_0000.exr"));
+  for (const char* bad : {"stack_0001", "stack_0002", "stack_0003"}) {
+    CAPTURE(bad);
+    CHECK(unquote(report.at(bad).at("status")) == "error");
+    CHECK(report.at(bad).at("output") == "null");
+    CHECK(report.at(bad).at("error").find(bad) != std::string::npos);
+    CHECK_FALSE(fs::exists(t.path / "out" / (std::string(bad) + ".exr")));
+  }
+  CHECK(report.at("stack_0001").at("error").find("exposure_1.png") != std::string::npos);
+  CHECK(report.at("stack_0002").at("error").find("exposure_2.png") != std::string::npos);
+}
+
+TEST_CASE("batch: CSV and JSON Lines manifests name the outputs by id") {
+  temp_dir t("batch");
+  make_stacks(t.path / "in", 2, "64x48");
+  const fs::path s0 = t.path / "in" / "stack_0000", s1 = t.path / "in" / "stack_0001";
+  const auto times0 = io::read_exposures(s0 / "exposures.txt");
+  const auto times1 = io::read_exposures(s1 / "exposures.txt");
+  {
+    std::ofstream csv(t.path / "m.csv");
+    csv << "id,image,time\n";
+    for (const auto& e : times0) csv << "alpha,in/stack_0000/" << e.file << "," << e.seconds << "\n";
+  }
+  {
+    std::ofstream jl(t.path / "m.jsonl");
+    jl << "{\"id\": \"beta\", \"images\": [";
+    for (std::size_t i = 0; i < times1.size(); ++i) jl << (i ? ", " : "") << "\"" << (s1 / times1[i].file).string() << "\"";
+    jl << "], \"times\": [";
+    for (std::size_t i = 0; i < times1.size(); ++i) jl << (i ? ", " : "") << times1[i].seconds;
+    jl << "]}\n";
+  }
+  const run_result a = cli("batch " + (t.path / "m.csv").string() + " -o " + (t.path / "out").string() + " --quiet");
+  REQUIRE_MESSAGE(a.code == 0, a.output);
+  const run_result b = cli("batch " + (t.path / "m.jsonl").string() + " -o " + (t.path / "out").string() +
+                           " --quiet --report " + (t.path / "b.jsonl").string());
+  REQUIRE_MESSAGE(b.code == 0, b.output);
+  const image<float> alpha = io::read_radiance(t.path / "out" / "alpha.exr");
+  const image<float> want0 = expected_debevec(s0);
+  REQUIRE(alpha.size() == want0.size());
+  CHECK(hdrgpu_test::max_rel_diff(alpha.data(), want0.data(), alpha.size()) == 0.0);
+  const image<float> beta = io::read_radiance(t.path / "out" / "beta.exr");
+  const image<float> want1 = expected_debevec(s1);
+  REQUIRE(beta.size() == want1.size());
+  CHECK(hdrgpu_test::max_rel_diff(beta.data(), want1.data(), beta.size()) == 0.0);
+  const auto lines = read_report(t.path / "b.jsonl");
+  REQUIRE(lines.size() == 1);
+  CHECK(unquote(lines[0].at("stack")) == "beta");
+}
+
+TEST_CASE("batch: shards cover every stack exactly once, explicitly and from launcher variables") {
+  temp_dir t("batch");
+  make_stacks(t.path / "in", 7, "48x32");
+  const std::string base = "batch " + (t.path / "in").string() + " --quiet --format pfm -o ";
+  std::multiset<std::string> seen;
+  for (int i = 0; i < 3; ++i) {
+    const run_result r = cli(base + (t.path / "out").string() + " --shard " + std::to_string(i) + "/3");
+    REQUIRE_MESSAGE(r.code == 0, r.output);
+    for (const auto& l : read_report(t.path / "out" / ("report." + std::to_string(i) + "-of-3.jsonl")))
+      seen.insert(unquote(l.at("stack")));
+  }
+  CHECK(seen.size() == 7);
+  CHECK(std::set<std::string>(seen.begin(), seen.end()).size() == 7);
+  // OpenMPI's variables select the shard when --shard is absent.
+  std::multiset<std::string> ranks;
+  for (int rank = 0; rank < 2; ++rank) {
+    const std::string env = "OMPI_COMM_WORLD_RANK=" + std::to_string(rank) + " OMPI_COMM_WORLD_SIZE=2";
+    const run_result r = cli(base + (t.path / "mpi").string(), env);
+    REQUIRE_MESSAGE(r.code == 0, r.output);
+    for (const auto& l : read_report(t.path / "mpi" / ("report." + std::to_string(rank) + "-of-2.jsonl")))
+      ranks.insert(unquote(l.at("stack")));
+  }
+  CHECK(ranks.size() == 7);
+  CHECK(std::set<std::string>(ranks.begin(), ranks.end()).size() == 7);
+}
+
+TEST_CASE("batch: under mpirun every stack is processed exactly once across ranks") {
+  if (std::system("command -v mpirun > /dev/null 2>&1") != 0) {
+    if (hdrgpu_test::in_ci()) FAIL("mpirun not found; scripts/install-deps.sh installs openmpi-bin");
+    hdrgpu_test::mark_skipped("mpirun not found (install openmpi-bin)");
+    return;
+  }
+  temp_dir t("batch");
+  make_stacks(t.path / "in", 5, "48x32");
+  const run_result r = cli("--version");  // warm-up, and proves the path works outside mpirun
+  REQUIRE(r.code == 0);
+  // plm isolated: single-node launch without ssh/rsh, which a bare CI machine may not have.
+  const std::string cmd = "mpirun --mca plm isolated -np 2 --oversubscribe " + std::string(HDRGPU_CLI_PATH) + " batch " +
+                          (t.path / "in").string() + " -o " + (t.path / "out").string() + " --quiet --format pfm 2>&1";
+  FILE* p = popen(("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 " + cmd).c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string out;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, p)) out += buf;
+  const int status = pclose(p);
+  REQUIRE_MESSAGE((WIFEXITED(status) && WEXITSTATUS(status) == 0), out);
+  std::multiset<std::string> seen;
+  for (int rank = 0; rank < 2; ++rank)
+    for (const auto& l : read_report(t.path / "out" / ("report." + std::to_string(rank) + "-of-2.jsonl"))) {
+      CHECK(unquote(l.at("status")) == "ok");
+      seen.insert(unquote(l.at("stack")));
+    }
+  CHECK(seen.size() == 5);
+  CHECK(std::set<std::string>(seen.begin(), seen.end()).size() == 5);
+}
+
+TEST_CASE("batch: a run killed with SIGKILL and rerun writes every stack exactly once") {
+  temp_dir t("batch");
+  const int n = 10;
+  make_stacks(t.path / "in", n, "480x360", 4);
+  const std::string args = "batch " + (t.path / "in").string() + " -o " + (t.path / "out").string() +
+                           " --quiet --readers 1 --threads 1";
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    const std::string cmd = std::string(HDRGPU_CLI_PATH) + " " + args + " > /dev/null 2>&1";
+    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Kill it once some, but not all, outputs exist.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  auto finished = [&] {
+    int c = 0;
+    for (int i = 0; i < n; ++i) {
+      char name[32];
+      std::snprintf(name, sizeof name, "stack_%04d.exr", i);
+      c += fs::exists(t.path / "out" / name) ? 1 : 0;
+    }
+    return c;
+  };
+  while (finished() < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  const int before = finished();
+  CHECK(before >= 2);
+  CHECK_MESSAGE(before < n, "the run finished before it could be killed; make the stacks larger");
+  // Whatever exists under a final name is complete.
+  for (const auto& e : fs::directory_iterator(t.path / "out"))
+    if (e.path().extension() == ".exr" && e.path().filename().string()[0] != '.')
+      CHECK_NOTHROW((void)io::read_radiance(e.path()));
+
+  const run_result r = cli(args);
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  const auto report = by_stack(read_report(t.path / "out" / "report.jsonl"));
+  CHECK(report.size() == std::size_t(n));
+  int ok = 0, skipped = 0;
+  for (const auto& [id, l] : report) (unquote(l.at("status")) == "ok" ? ok : skipped)++;
+  CHECK(skipped == before);
+  CHECK(ok == n - before);
+  CHECK(finished() == n);
+  for (const auto& e : fs::directory_iterator(t.path / "out")) {
+    const std::string name = e.path().filename().string();
+    CHECK_MESSAGE(name.find(".tmp-") == std::string::npos, "leftover temporary " << name);
+    if (e.path().extension() == ".exr") {
+      const image<float> got = io::read_radiance(e.path());
+      const image<float> want = expected_debevec(t.path / "in" / e.path().stem());
+      REQUIRE(got.size() == want.size());
+      CHECK(hdrgpu_test::max_rel_diff(got.data(), want.data(), got.size()) == 0.0);
+    }
+  }
+}
+
+TEST_CASE("batch: memory in flight stays within the budget") {
+  temp_dir t("batch");
+  make_stacks(t.path / "in", 12, "640x480", 5);
+  // One stack: 5 x 640 x 480 x 3 bytes + a float result = 8.3 MiB. A 20 MiB budget holds two.
+  pipeline::config cfg;
+  cfg.input = t.path / "in";
+  cfg.output_dir = t.path / "out";
+  cfg.format = io::hdr_format::pfm;
+  cfg.memory_budget = std::size_t(20) << 20;
+  cfg.readers = 4;
+  const pipeline::summary s = pipeline::run(cfg);
+  CHECK(s.ok == 12);
+  CHECK(s.failed == 0);
+  const std::size_t stack_bytes = 5u * 640 * 480 * 3 + 640u * 480 * 3 * 4;
+  CHECK(s.peak_bytes_in_flight >= stack_bytes);
+  CHECK(s.peak_bytes_in_flight <= cfg.memory_budget);
+  // Same run through the tool: its peak resident memory stays near budget + one stack per reader.
+  const run_result r = cli("batch " + (t.path / "in").string() + " -o " + (t.path / "out2").string() +
+                           " --quiet --format pfm --readers 4 --memory 20M");
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  rusage ru{};
+  ::getrusage(RUSAGE_CHILDREN, &ru);
+  const double peak_mib = double(ru.ru_maxrss) / 1024.0;
+  MESSAGE("peak RSS of the largest child so far: " << peak_mib << " MiB");
+  CHECK(peak_mib < 20 + 4 * 8.3 + 64);
+}
+
+TEST_CASE("batch: usage errors exit 2") {
+  CHECK(cli("batch").code == 2);
+  CHECK(cli("batch in").code == 2);
+  CHECK(cli("batch in -o out --format tiff").code == 2);
+  CHECK(cli("batch in -o out --shard 3/3").code == 2);
+  CHECK(cli("batch in -o out --memory lots").code == 2);
+  CHECK(cli("batch in -o out --device gpu").code == 2);
+  CHECK(cli("batch in -o out --response maybe").code == 2);
+}
+
+TEST_CASE("batch: --device cuda without a device fails clearly") {
+  if (cuda_available()) {
+    hdrgpu_test::mark_skipped("a CUDA device is present");
+    return;
+  }
+  temp_dir t("batch");
+  make_stacks(t.path / "in", 1, "32x32");
+  const run_result r = cli("batch " + (t.path / "in").string() + " -o " + (t.path / "out").string() + " --device cuda");
+  CHECK(r.code == 1);
+  CHECK(r.output.find("no CUDA device") != std::string::npos);
+}
+
+}  // TEST_SUITE("batch")
