@@ -274,6 +274,17 @@ hdr_format hdr_format_from_path(const std::filesystem::path& file, bool half = f
 /// view, io_error when the file cannot be written.
 void write_radiance(const std::filesystem::path& file, image_view<const float> map, hdr_format format);
 
+/// OpenEXR compression (tinyexr's codecs). zip (16-line blocks) is what OpenCV writes and the default;
+/// zips compresses single lines (faster random access); rle is fast and weak; none is fastest to write.
+enum class exr_compression : std::uint8_t { none, rle, zips, zip };
+
+/// Parses "none", "rle", "zips", "zip"; throws invalid_argument otherwise.
+exr_compression parse_exr_compression(std::string_view text);
+
+/// write_radiance with a chosen EXR compression (ignored for .hdr and .pfm).
+void write_radiance(const std::filesystem::path& file, image_view<const float> map, hdr_format format,
+                    exr_compression compression);
+
 /// Reads an .exr (half, float or uint channels R,G,B or Y), .hdr or .pfm file into an RGB (or grey)
 /// image, channel_order::rgb. Throws io_error when the file is missing, corrupt or unsupported.
 image<float> read_radiance(const std::filesystem::path& file);

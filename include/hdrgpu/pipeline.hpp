@@ -53,6 +53,7 @@ struct config {
   response_mode response = response_mode::per_stack;
   std::filesystem::path response_file;  ///< for response_mode::file
   io::hdr_format format = io::hdr_format::exr;
+  io::exr_compression compression = io::exr_compression::zip;  ///< for exr and exr_half
   std::string device = "auto";  ///< auto, cpu, cuda, cuda:N or all
   shard part;                   ///< which jobs this process runs
   bool overwrite = false;       ///< redo stacks whose output already exists

@@ -46,7 +46,7 @@ io::hdr_format parse_format(const std::string& f) {
 int run_batch(int argc, char** argv) {
   const args a(argc, argv, 2,
                {"--output", "--method", "--response", "--format", "--device", "--report", "--shard", "--memory",
-                "--threads", "--readers", "--compat"},
+                "--threads", "--readers", "--compat", "--exr-compression"},
                {"--overwrite", "--ignore-orientation", "--quiet", "--preview"});
   if (a.positional().size() != 1) throw usage_error("batch needs exactly one INPUT (a folder or a manifest)");
   if (!a.has("--output")) throw usage_error("batch needs -o OUT_DIR");
@@ -71,6 +71,11 @@ int run_batch(int argc, char** argv) {
     throw usage_error("--response must be per-stack, calibrate-once or FILE.csv (got '" + response + "')");
   }
   cfg.format = parse_format(a.get("--format", "exr"));
+  try {
+    cfg.compression = io::parse_exr_compression(a.get("--exr-compression", "zip"));
+  } catch (const invalid_argument& e) {
+    throw usage_error(e.what());
+  }
   cfg.device = a.get("--device", "auto");
   if (cfg.device != "all") {
     try {

@@ -22,7 +22,8 @@ const char* const usage_text = R"(usage:
   hdrgpu batch INPUT -o OUT_DIR [--method debevec|robertson|mertens]
                [--response per-stack|calibrate-once|FILE.csv] [--format exr|exr-half|hdr|pfm]
                [--device auto|cpu|cuda[:N]|all] [--report FILE] [--shard i/n] [--overwrite]
-               [--memory SIZE] [--ignore-orientation] [--preview] [--threads N] [--readers N] [--quiet]
+               [--memory SIZE] [--ignore-orientation] [--preview] [--exr-compression none|rle|zips|zip]
+               [--threads N] [--readers N] [--quiet]
   hdrgpu synth OUT_DIR [--stacks N] [--size WxH] [--exposures K] [--seed S] [--format jpg|png]
   hdrgpu --version
 

@@ -30,7 +30,7 @@ bytes save(const EXRImage& img, EXRHeader& header, int compression) {
 
 }  // namespace
 
-bytes encode_exr(const float* packed, int width, int height, int channels, bool half) {
+bytes encode_exr(const float* packed, int width, int height, int channels, bool half, exr_compression compression) {
   const std::size_t n = std::size_t(width) * height;
   // Planes in the file's channel order: B, G, R (from packed R, G, B), or Y.
   std::vector<std::vector<float>> planes(channels, std::vector<float>(n));
@@ -59,10 +59,17 @@ bytes encode_exr(const float* packed, int width, int height, int channels, bool 
   header.channels = infos.data();
   header.pixel_types = in_types.data();
   header.requested_pixel_types = out_types.data();
+  int type = TINYEXR_COMPRESSIONTYPE_ZIP;
+  switch (compression) {
+    case exr_compression::none: return save(img, header, TINYEXR_COMPRESSIONTYPE_NONE);
+    case exr_compression::rle: type = TINYEXR_COMPRESSIONTYPE_RLE; break;
+    case exr_compression::zips: type = TINYEXR_COMPRESSIONTYPE_ZIPS; break;
+    case exr_compression::zip: type = TINYEXR_COMPRESSIONTYPE_ZIP; break;
+  }
   // This tinyexr links zlib, so ZIP (what OpenCV writes) normally works; a build without it cannot
   // compress, and then an uncompressed file is still a correct one.
   try {
-    return save(img, header, TINYEXR_COMPRESSIONTYPE_ZIP);
+    return save(img, header, type);
   } catch (const failure&) {
     return save(img, header, TINYEXR_COMPRESSIONTYPE_NONE);
   }

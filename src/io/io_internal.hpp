@@ -78,7 +78,7 @@ bytes encode_pfm(const float* packed, int width, int height, int channels);
 image<float> decode_pfm(std::span<const unsigned char> data);
 bytes encode_rgbe(const float* packed, int width, int height, int channels);
 image<float> decode_rgbe(std::span<const unsigned char> data);
-bytes encode_exr(const float* packed, int width, int height, int channels, bool half);
+bytes encode_exr(const float* packed, int width, int height, int channels, bool half, exr_compression compression);
 image<float> decode_exr(std::span<const unsigned char> data);
 
 }  // namespace hdrgpu::io::detail

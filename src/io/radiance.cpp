@@ -15,15 +15,28 @@ hdr_format hdr_format_from_path(const std::filesystem::path& file, bool half) {
                          "' (expected .exr, .hdr or .pfm)");
 }
 
+exr_compression parse_exr_compression(std::string_view text) {
+  if (text == "none") return exr_compression::none;
+  if (text == "rle") return exr_compression::rle;
+  if (text == "zips") return exr_compression::zips;
+  if (text == "zip") return exr_compression::zip;
+  throw invalid_argument("unknown EXR compression '" + std::string(text) + "' (expected none, rle, zips or zip)");
+}
+
 void write_radiance(const std::filesystem::path& file, image_view<const float> map, hdr_format format) {
+  write_radiance(file, map, format, exr_compression::zip);
+}
+
+void write_radiance(const std::filesystem::path& file, image_view<const float> map, hdr_format format,
+                    exr_compression compression) {
   detail::check_writable(file, map, false);
   const std::vector<float> rgb = detail::pack_rgb(map);
   const int w = map.width(), h = map.height(), c = map.channels();
   detail::bytes encoded;
   try {
     switch (format) {
-      case hdr_format::exr: encoded = detail::encode_exr(rgb.data(), w, h, c, false); break;
-      case hdr_format::exr_half: encoded = detail::encode_exr(rgb.data(), w, h, c, true); break;
+      case hdr_format::exr: encoded = detail::encode_exr(rgb.data(), w, h, c, false, compression); break;
+      case hdr_format::exr_half: encoded = detail::encode_exr(rgb.data(), w, h, c, true, compression); break;
       case hdr_format::hdr: encoded = detail::encode_rgbe(rgb.data(), w, h, c); break;
       case hdr_format::pfm: encoded = detail::encode_pfm(rgb.data(), w, h, c); break;
       default: throw invalid_argument(file.string() + ": unknown hdr_format");

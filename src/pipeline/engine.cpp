@@ -212,7 +212,7 @@ summary run(const config& cfg_in, const std::function<void(const std::string&)>&
           try {
             // The preview goes first: a final output then implies a complete preview on resume.
             if (cfg.preview) write_preview(*it, cfg);
-            io::write_radiance(it->output, it->result.view(), cfg.format);
+            io::write_radiance(it->output, it->result.view(), cfg.format, cfg.compression);
           } catch (const std::exception& e) {
             it->error = e.what();
           }
