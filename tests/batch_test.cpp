@@ -288,6 +288,41 @@ TEST_CASE("batch: memory in flight stays within the budget") {
   CHECK(peak_mib < 20 + 4 * 8.3 + 64);
 }
 
+TEST_CASE("batch: a folder without exposures.txt takes EXIF times and turns phone shots upright") {
+  HDRGPU_REQUIRE_DATA("window-handheld");
+  const fs::path src = hdrgpu_test::data_root() / "window-handheld";
+  temp_dir t("batch");
+  const fs::path stack = t.path / "in" / "window";
+  fs::create_directories(stack);
+  const auto listed = io::read_exposures(src / "exposures.txt");
+  for (const auto& e : listed) fs::create_symlink(src / e.file, stack / e.file);  // the JPEGs, not the list
+  const run_result r = cli("batch " + (t.path / "in").string() + " -o " + (t.path / "out").string() +
+                           " --quiet --format pfm --method robertson");
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  const auto lines = read_report(t.path / "out" / "report.jsonl");
+  REQUIRE(lines.size() == 1);
+  CHECK(unquote(lines[0].at("exposure_source")) == "exif");
+  CHECK(lines[0].at("width") == "2448");  // stored 3264x2448 with Orientation 6
+  CHECK(lines[0].at("height") == "3264");
+  CHECK(lines[0].at("nonfinite") == "0");
+  // The report's times are the EXIF rationals, as f32, in file-name order (= the listed order here).
+  std::string want = "[";
+  for (std::size_t i = 0; i < listed.size(); ++i) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", double(float(listed[i].seconds)));
+    want += (i ? ", " : "") + std::string(buf);
+  }
+  CHECK(lines[0].at("times") == want + "]");
+
+  const run_result raw = cli("batch " + (t.path / "in").string() + " -o " + (t.path / "raw").string() +
+                             " --quiet --format pfm --method robertson --ignore-orientation");
+  REQUIRE_MESSAGE(raw.code == 0, raw.output);
+  const auto raw_lines = read_report(t.path / "raw" / "report.jsonl");
+  REQUIRE(raw_lines.size() == 1);
+  CHECK(raw_lines[0].at("width") == "3264");
+  CHECK(raw_lines[0].at("height") == "2448");
+}
+
 TEST_CASE("batch: usage errors exit 2") {
   CHECK(cli("batch").code == 2);
   CHECK(cli("batch in").code == 2);

@@ -20,14 +20,17 @@ if [[ ! -f $work/in-$size-$m/.complete ]]; then
   touch "$work/in-$size-$m/.complete"
 fi
 in=$work/in-$size-$m
+# Debian's python3-opencv lives with the system interpreter, which a PATH python may shadow.
+py=python3
+[[ -x /usr/bin/python3 ]] && /usr/bin/python3 -c "import cv2" 2> /dev/null && py=/usr/bin/python3
 rm -rf "$work/seed-out" "$work/hdrgpu-out"
 sync
-seed=$(python3 "$here/seed_pipeline.py" "$in" "$work/seed-out" --format "$format")
+seed=$("$py" "$here/seed_pipeline.py" "$in" "$work/seed-out" --format "$format")
 echo "$seed"
 start=$(date +%s.%N)
 "$bin" batch "$in" -o "$work/hdrgpu-out" --format "$format" --device "$device" --quiet 2>&1 | tail -1
 end=$(date +%s.%N)
-python3 - "$seed" "$start" "$end" "$m" "$work/hdrgpu-out/report.jsonl" <<'PY'
+"$py" - "$seed" "$start" "$end" "$m" "$work/hdrgpu-out/report.jsonl" <<'PY'
 import json, re, sys
 seed, start, end, m, report = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 seed_rate = float(re.search(r"= ([0-9.]+) stacks/s", seed).group(1))

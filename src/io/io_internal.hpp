@@ -73,10 +73,11 @@ std::vector<std::remove_const_t<T>> pack_rgb(const image_view<T>& view) {
   return out;
 }
 
-// Radiance codecs: encode from packed RGB/grey floats (see pack_rgb); decode throws failure.
-bytes encode_pfm(const float* packed, int width, int height, int channels);
+// Radiance codecs: PFM and RGBE encode straight from the view; EXR from packed RGB/grey floats
+// (see pack_rgb). Decoders throw failure.
+bytes encode_pfm(image_view<const float> map);  // 1, 3 or 4 channels (alpha dropped), any order
 image<float> decode_pfm(std::span<const unsigned char> data);
-bytes encode_rgbe(const float* packed, int width, int height, int channels);
+bytes encode_rgbe(image_view<const float> map);  // 1, 3 or 4 channels (alpha ignored), any order
 image<float> decode_rgbe(std::span<const unsigned char> data);
 bytes encode_exr(const float* packed, int width, int height, int channels, bool half, exr_compression compression);
 image<float> decode_exr(std::span<const unsigned char> data);

@@ -18,19 +18,24 @@ bool is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c 
 
 }  // namespace
 
-bytes encode_pfm(const float* packed, int width, int height, int channels) {
+bytes encode_pfm(image_view<const float> map) {
+  const int width = map.width(), height = map.height(), c = map.channels();
+  const int channels = c == 1 ? 1 : 3;  // alpha is not stored
+  const bool swap = c >= 3 && map.order() == channel_order::bgr;
   const std::string header = std::string(channels == 1 ? "Pf" : "PF") + "\n" + std::to_string(width) + " " +
                              std::to_string(height) + "\n-1.0\n";
   const std::size_t row = std::size_t(width) * channels;
   bytes out(header.size() + row * height * 4);
   std::memcpy(out.data(), header.data(), header.size());
   unsigned char* o = out.data() + header.size();
-  for (int y = height - 1; y >= 0; --y) {
-    for (std::size_t i = 0; i < row; ++i, o += 4) {
-      std::uint32_t u = std::bit_cast<std::uint32_t>(packed[std::size_t(y) * row + i]);
-      if constexpr (std::endian::native == std::endian::big) u = byteswap32(u);
-      std::memcpy(o, &u, 4);
-    }
+  for (int y = height - 1; y >= 0; --y) {  // PFM stores the bottom row first
+    const float* r = map.row(y);
+    for (int x = 0; x < width; ++x, r += c)
+      for (int k = 0; k < channels; ++k, o += 4) {
+        std::uint32_t u = std::bit_cast<std::uint32_t>(r[swap ? 2 - k : k]);
+        if constexpr (std::endian::native == std::endian::big) u = byteswap32(u);
+        std::memcpy(o, &u, 4);
+      }
   }
   return out;
 }

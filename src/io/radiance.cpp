@@ -30,15 +30,18 @@ void write_radiance(const std::filesystem::path& file, image_view<const float> m
 void write_radiance(const std::filesystem::path& file, image_view<const float> map, hdr_format format,
                     exr_compression compression) {
   detail::check_writable(file, map, false);
-  const std::vector<float> rgb = detail::pack_rgb(map);
   const int w = map.width(), h = map.height(), c = map.channels();
   detail::bytes encoded;
   try {
     switch (format) {
-      case hdr_format::exr: encoded = detail::encode_exr(rgb.data(), w, h, c, false, compression); break;
-      case hdr_format::exr_half: encoded = detail::encode_exr(rgb.data(), w, h, c, true, compression); break;
-      case hdr_format::hdr: encoded = detail::encode_rgbe(rgb.data(), w, h, c); break;
-      case hdr_format::pfm: encoded = detail::encode_pfm(rgb.data(), w, h, c); break;
+      case hdr_format::exr:
+      case hdr_format::exr_half: {
+        const std::vector<float> rgb = detail::pack_rgb(map);
+        encoded = detail::encode_exr(rgb.data(), w, h, c, format == hdr_format::exr_half, compression);
+        break;
+      }
+      case hdr_format::hdr: encoded = detail::encode_rgbe(map); break;
+      case hdr_format::pfm: encoded = detail::encode_pfm(map); break;
       default: throw invalid_argument(file.string() + ": unknown hdr_format");
     }
   } catch (const detail::failure& e) {

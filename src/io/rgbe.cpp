@@ -1,7 +1,7 @@
-// Radiance RGBE (.hdr) through stb: 8-bit mantissas sharing one exponent, so each pixel keeps about
+// Radiance RGBE (.hdr): written here in one pass over the map (run-length encoded scanlines), read
+// through stb. 8-bit mantissas sharing one exponent, so each pixel keeps about
 // 1/128 of its largest component; negatives and NaN cannot be stored and are written as 0.
 #include <stb_image.h>
-#include <stb_image_write.h>
 
 #include <algorithm>
 #include <climits>
@@ -14,12 +14,6 @@
 
 namespace hdrgpu::io::detail {
 namespace {
-
-void append(void* ctx, void* data, int size) {
-  auto* out = static_cast<bytes*>(ctx);
-  const auto* p = static_cast<const unsigned char*>(data);
-  out->insert(out->end(), p, p + size);
-}
 
 // stb's decoder reads zeros past the end of the data and then loops forever on a zero run length,
 // so before calling it, walk the scanlines the way it will and check that every byte is there.
@@ -61,17 +55,67 @@ std::size_t rgbe_data_start(std::span<const unsigned char> d) {
 
 }  // namespace
 
-bytes encode_rgbe(const float* packed, int width, int height, int channels) {
-  // The clamp shared with hdrgpu::to_rgbe (detail/math/convert.hpp): NaN and values <= 0 become 0, large
-  // ones the largest value whose exponent fits the exponent byte. stb then encodes each pixel exactly as
-  // math::rgbe_pixel does, so to_rgbe's bytes are this file's pixels.
-  std::vector<float> rgb(std::size_t(width) * height * 3);
-  for (std::size_t i = 0, n = std::size_t(width) * height; i < n; ++i)
-    for (int k = 0; k < 3; ++k)
-      rgb[i * 3 + k] = hdrgpu::detail::math::rgbe_clamp(packed[i * channels + (channels == 1 ? 0 : k)]);
+namespace {
+
+// Radiance's run-length scheme for one component of a scanline: runs of >= 4 equal bytes as
+// (128 + n, value), n <= 127; everything else as literal chunks (n <= 128, then n bytes).
+void rle_component(const std::uint8_t* v, int n, bytes& out) {
+  int x = 0;
+  while (x < n) {
+    int run = 1;  // length of the equal run starting at x
+    while (x + run < n && run < 127 && v[x + run] == v[x]) ++run;
+    if (run >= 4) {
+      out.push_back(std::uint8_t(128 + run));
+      out.push_back(v[x]);
+      x += run;
+      continue;
+    }
+    // Literal chunk up to the next run of >= 4 (or 128 bytes).
+    int end = x;
+    while (end < n && end - x < 128) {
+      int r = 1;
+      while (end + r < n && r < 4 && v[end + r] == v[end]) ++r;
+      if (r >= 4) break;
+      ++end;
+    }
+    out.push_back(std::uint8_t(end - x));
+    out.insert(out.end(), v + x, v + end);
+    x = end;
+  }
+}
+
+}  // namespace
+
+bytes encode_rgbe(image_view<const float> map) {
+  // Pixels by math::rgbe_pixel (shared with hdrgpu::to_rgbe, so the GPU's bytes are this file's pixels):
+  // NaN and values <= 0 become 0, huge values the largest that fits the exponent byte.
+  const int w = map.width(), h = map.height(), c = map.channels();
+  const bool swap = c >= 3 && map.order() == channel_order::bgr;
+  const std::string header = "#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y " + std::to_string(h) + " +X " +
+                             std::to_string(w) + "\n";
   bytes out;
-  if (!stbi_write_hdr_to_func(&append, &out, width, height, 3, rgb.data()))
-    throw failure("Radiance HDR encoding failed");
+  out.reserve(header.size() + std::size_t(w) * h * 4 + std::size_t(h) * 4);
+  out.insert(out.end(), header.begin(), header.end());
+  std::vector<std::uint8_t> px(static_cast<std::size_t>(w) * 4), comp(static_cast<std::size_t>(w));
+  const bool rle = w >= 8 && w < 32768;  // the scheme's limits; other widths are stored flat
+  for (int y = 0; y < h; ++y) {
+    const float* row = map.row(y);
+    for (int x = 0; x < w; ++x) {
+      const float* p = row + std::size_t(x) * c;
+      const float r = c == 1 ? p[0] : p[swap ? 2 : 0], g = c == 1 ? p[0] : p[1], b = c == 1 ? p[0] : p[swap ? 0 : 2];
+      hdrgpu::detail::math::rgbe_pixel(r, g, b, px.data() + std::size_t(x) * 4);
+    }
+    if (!rle) {
+      out.insert(out.end(), px.begin(), px.end());
+      continue;
+    }
+    const std::uint8_t mark[4] = {2, 2, std::uint8_t(w >> 8), std::uint8_t(w & 0xff)};
+    out.insert(out.end(), mark, mark + 4);
+    for (int k = 0; k < 4; ++k) {
+      for (int x = 0; x < w; ++x) comp[std::size_t(x)] = px[std::size_t(x) * 4 + k];
+      rle_component(comp.data(), w, out);
+    }
+  }
   return out;
 }
 

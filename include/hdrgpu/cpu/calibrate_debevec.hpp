@@ -141,7 +141,9 @@ inline response_curve calibrate_debevec(const cpu_executor& exec, const exposure
 /// CalibrateDebevec over the samples of several stacks of the same camera: one system whose data rows
 /// are every stack's samples (each with its own ln E unknowns and times) and one set of smoothness rows.
 /// The reduced normal equations are additive over samples, so the pooled system is the sum of the
-/// stacks' data parts plus the smoothness term once. All stacks need the same channel count.
+/// stacks' data parts plus the smoothness term once. With K stacks the data rows are K times as many, so
+/// lambda is scaled by sqrt(K) (the smoothness term grows with lambda^2) to keep one stack's balance
+/// between fit and smoothness. All stacks need the same channel count.
 inline response_curve calibrate_debevec_pooled(const cpu_executor& exec,
                                                const std::vector<const exposure_stack<std::uint8_t>*>& stacks,
                                                int samples, float lambda, bool random, std::uint64_t seed,
@@ -171,7 +173,9 @@ inline response_curve calibrate_debevec_pooled(const cpu_executor& exec,
       // Colour channels are matched by meaning when a stack's order differs from the first one's.
       const int ch = (s.order() == stacks.front()->order() || channels < 3 || c >= 3) ? int(c) : 2 - int(c);
       auto levels_of = [&](std::size_t i, std::size_t j) { return int(s[j].at(p[i].x, p[i].y, ch)); };
-      const debevec_system sys = build_debevec_system(p.size(), s.size(), levels_of, log_ts[k], hat, lambda, k == 0);
+      const float pooled_lambda = lambda * float(std::sqrt(double(stacks.size())));
+      const debevec_system sys =
+          build_debevec_system(p.size(), s.size(), levels_of, log_ts[k], hat, pooled_lambda, k == 0);
       for (std::size_t i = 0; i < sum.s.size(); ++i) sum.s[i] += sys.s[i];
       for (std::size_t i = 0; i < sum.r.size(); ++i) sum.r[i] += sys.r[i];
     }
