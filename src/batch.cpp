@@ -8,28 +8,10 @@
 namespace hdrgpu {
 namespace {
 
-/// Calibrates (unless a response is given or already set) and merges one stack into `r`.
 template <class Exec>
 void process_one(const Exec& exec, const exposure_stack<std::uint8_t>& s, const batch_options& o, batch_result& r) {
   try {
-    if (o.method == batch_method::mertens) {
-      r.output = merge_mertens(exec, s, o.mertens);
-      return;
-    }
-    if (r.response.empty()) r.response = o.response;
-    if (r.response.empty()) {
-      if (o.method == batch_method::debevec) {
-        calibrate_debevec_options c = o.calibration;
-        c.profile = o.profile;
-        r.response = calibrate_debevec(exec, s, c);
-      } else {
-        calibrate_robertson_options c;
-        if constexpr (std::is_same_v<Exec, cuda_executor>) c.sums = robertson_sums::exact;  // GPU sums in double
-        r.response = calibrate_robertson(exec, s, c);
-      }
-    }
-    r.output = o.method == batch_method::debevec ? merge_debevec(exec, s, r.response, {.profile = o.profile})
-                                                 : merge_robertson(exec, s, r.response);
+    r.output = detail::calibrate_and_merge(exec, s, o, r.response);
   } catch (const std::exception& e) {
     r.error = e.what();
     r.output = {};

@@ -10,10 +10,10 @@
 #include <hdrgpu/io.hpp>
 #include <hdrgpu/pipeline.hpp>
 
-#include "batch_support.hpp"
+#include "cli_support.hpp"
 
 using namespace hdrgpu;
-using namespace hdrgpu_test::batch;
+using namespace hdrgpu_test::tool;
 
 namespace {
 

@@ -9,40 +9,16 @@
 #include <hdrgpu/hdrgpu.hpp>
 #include <hdrgpu/io.hpp>
 
-#include "support.hpp"
+#include "cli_support.hpp"
 
 namespace fs = std::filesystem;
 using namespace hdrgpu;
 
 namespace {
 
-struct run_result {
-  int code;
-  std::string output;  // stdout and stderr
-};
-
-run_result run_cli(const std::string& args) {
-  const std::string cmd = std::string(HDRGPU_CLI_PATH) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (std::fgets(buf.data(), int(buf.size()), p)) out += buf.data();
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-struct temp_dir {
-  fs::path path;
-  temp_dir() : path(fs::temp_directory_path() / ("hdrgpu_cli_" + std::to_string(::getpid()) + "_" + std::to_string(counter()++))) {
-    fs::create_directories(path);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-  static int& counter() {
-    static int n = 0;
-    return n;
-  }
-};
+using hdrgpu_test::tool::run_result;
+using hdrgpu_test::tool::temp_dir;
+run_result run_cli(const std::string& args) { return hdrgpu_test::tool::cli(args); }
 
 void write_text(const fs::path& p, const std::string& s) { std::ofstream(p) << s; }
 

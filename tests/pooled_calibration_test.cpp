@@ -6,7 +6,7 @@
 #include <hdrgpu/pipeline.hpp>
 #include <hdrgpu/synth.hpp>
 
-#include "batch_support.hpp"
+#include "cli_support.hpp"
 
 using namespace hdrgpu;
 
@@ -59,7 +59,7 @@ TEST_SUITE("calibrate") {
   }
 
   TEST_CASE("batch --response calibrate-once merges every stack with the pooled curve") {
-    using namespace hdrgpu_test::batch;
+    using namespace hdrgpu_test::tool;
     temp_dir t("pooled");
     make_stacks(t.path / "in", 3, "96x64", 4, 9);
     const run_result r = cli("batch " + (t.path / "in").string() + " -o " + (t.path / "out").string() +
@@ -82,7 +82,7 @@ TEST_SUITE("calibrate") {
   }
 
   TEST_CASE("batch --response FILE.csv and --preview") {
-    using namespace hdrgpu_test::batch;
+    using namespace hdrgpu_test::tool;
     temp_dir t("respfile");
     make_stacks(t.path / "in", 2, "96x64", 4, 2);
     const fs::path csv = t.path / "in" / "stack_0000" / "truth_response.csv";

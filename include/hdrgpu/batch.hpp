@@ -2,8 +2,10 @@
 // stack, so one bad stack does not stop the others. The batch engine (pipeline.hpp) adds file I/O.
 #pragma once
 
+#include <chrono>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <hdrgpu/calibrate.hpp>
@@ -32,6 +34,51 @@ struct batch_result {
   std::string error;         ///< what went wrong, naming the stack; empty when ok
   bool ok() const noexcept { return error.empty(); }
 };
+
+namespace detail {
+
+/// The per-stack work of process_batch and of the batch engine: unless `response` is already set (from
+/// the caller or opts.response), calibrate with the method's calibration, then merge. Mertens ignores
+/// the response. `ms`, when given, receives {calibration, merge} milliseconds. Throws like the algorithms.
+template <class Exec, sample_type T>
+image<float> calibrate_and_merge(const Exec& exec, const exposure_stack<T>& s, const batch_options& o,
+                                 response_curve& response, double* ms = nullptr) {
+  using clock = std::chrono::steady_clock;
+  const auto since = [](clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+  };
+  if (o.method == batch_method::mertens) {
+    const auto t0 = clock::now();
+    image<float> out = merge_mertens(exec, s, o.mertens);
+    if (ms) ms[1] = since(t0);
+    return out;
+  }
+  if (response.empty()) response = o.response;
+  if (response.empty()) {
+    if constexpr (std::is_same_v<T, std::uint8_t>) {
+      const auto t0 = clock::now();
+      if (o.method == batch_method::debevec) {
+        calibrate_debevec_options c = o.calibration;
+        c.profile = o.profile;
+        response = calibrate_debevec(exec, s, c);
+      } else {
+        calibrate_robertson_options c;
+        if constexpr (!std::is_same_v<Exec, cpu_executor>) c.sums = robertson_sums::exact;  // GPU sums in double
+        response = calibrate_robertson(exec, s, c);
+      }
+      if (ms) ms[0] = since(t0);
+    } else {
+      throw invalid_argument(s.label() + ": calibration needs 8-bit images; give a response curve");
+    }
+  }
+  const auto t0 = clock::now();
+  image<float> out = o.method == batch_method::debevec ? merge_debevec(exec, s, response, {.profile = o.profile})
+                                                       : merge_robertson(exec, s, response);
+  if (ms) ms[1] = since(t0);
+  return out;
+}
+
+}  // namespace detail
 
 /// Processes `stacks` (host views) on the CPU, one after the other, each using all of `exec`'s threads.
 /// Synchronous. Never throws for a bad stack: its result carries the error.

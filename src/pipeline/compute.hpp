@@ -3,6 +3,7 @@
 
 #include <type_traits>
 
+#include <hdrgpu/batch.hpp>
 #include <hdrgpu/calibrate.hpp>
 #include <hdrgpu/merge.hpp>
 #include <hdrgpu/mertens.hpp>
@@ -11,39 +12,25 @@
 
 namespace hdrgpu::pipeline {
 
-/// Calibrates (unless the item carries a response already) and merges one stack of sample type T.
+/// The batch engine's settings as process_batch options (Mertens with OpenCV's grey rule, as `hdrgpu
+/// merge`: the CLI reproduces OpenCV on the same files, whose imread data is BGR).
+inline batch_options batch_options_of(const config& cfg) {
+  batch_options o;
+  o.method = cfg.method == merge_method::debevec   ? batch_method::debevec
+             : cfg.method == merge_method::robertson ? batch_method::robertson
+                                                     : batch_method::mertens;
+  o.calibration = cfg.debevec;
+  o.profile = cfg.profile;
+  o.mertens.grey = grey_rule::opencv_bgr;
+  return o;
+}
+
 template <class Exec, class T>
 void compute_typed(const Exec& exec, item& it, const config& cfg, const exposure_stack<T>& stack) {
-  if (cfg.method == merge_method::mertens) {
-    const auto t0 = clock::now();
-    // Same grey rule as `hdrgpu merge`: reproduce OpenCV on the same files (imread data is BGR).
-    it.result = merge_mertens(exec, stack, {.grey = grey_rule::opencv_bgr});
-    it.merge_ms = ms_since(t0);
-    return;
-  }
-  if (it.response.empty()) {
-    if constexpr (std::is_same_v<T, std::uint8_t>) {
-      const auto t0 = clock::now();
-      if (cfg.method == merge_method::debevec) {
-        calibrate_debevec_options o = cfg.debevec;
-        o.profile = cfg.profile;
-        it.response = calibrate_debevec(exec, stack, o);
-      } else {
-        calibrate_robertson_options o;
-        if constexpr (!std::is_same_v<Exec, cpu_executor>) o.sums = robertson_sums::exact;  // GPU sums in double
-        it.response = calibrate_robertson(exec, stack, o);
-      }
-      it.calibrate_ms = ms_since(t0);
-    } else {
-      throw invalid_argument(stack.label() + ": per-stack calibration needs 8-bit images; give --response FILE.csv");
-    }
-  }
-  const auto t0 = clock::now();
-  if (cfg.method == merge_method::debevec)
-    it.result = merge_debevec(exec, stack, it.response, {.profile = cfg.profile});
-  else
-    it.result = merge_robertson(exec, stack, it.response);
-  it.merge_ms = ms_since(t0);
+  double ms[2] = {0, 0};
+  it.result = detail::calibrate_and_merge(exec, stack, batch_options_of(cfg), it.response, ms);
+  it.calibrate_ms = ms[0] > 0 ? ms[0] : it.calibrate_ms;  // batched GPU calibration sets it beforehand
+  it.merge_ms = ms[1];
 }
 
 /// compute_typed for the item's sample type, plus the result statistics. Failures land in it.error.

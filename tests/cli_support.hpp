@@ -1,4 +1,4 @@
-// Helpers of the batch-engine tests: running the CLI, making stack folders, reading the report.
+// Helpers of the tests that run the hdrgpu tool: running it, temporary folders, stack folders, reports.
 #pragma once
 
 #include <sys/resource.h>
@@ -15,7 +15,7 @@
 
 #include "support.hpp"
 
-namespace hdrgpu_test::batch {
+namespace hdrgpu_test::tool {
 
 namespace fs = std::filesystem;
 
@@ -38,7 +38,7 @@ inline run_result cli(const std::string& args, const std::string& env = "") {
 
 struct temp_dir {
   fs::path path;
-  explicit temp_dir(const std::string& tag) {
+  explicit temp_dir(const std::string& tag = "cli") {
     static int n = 0;
     path = fs::temp_directory_path() / ("hdrgpu_" + tag + "_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
     fs::remove_all(path);
@@ -120,4 +120,4 @@ inline std::string unquote(const std::string& v) {
   return v.size() >= 2 && v.front() == '"' ? v.substr(1, v.size() - 2) : v;
 }
 
-}  // namespace hdrgpu_test::batch
+}  // namespace hdrgpu_test::tool
