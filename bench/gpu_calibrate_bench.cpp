@@ -162,6 +162,8 @@ const std::vector<hdrgpu::exposure_stack<std::uint8_t>>& device_pool() {
       }
       out.push_back(std::move(s));
     }
+    // Executors use non-blocking streams, which are not ordered after these legacy-stream copies.
+    if (cudaDeviceSynchronize() != cudaSuccess) throw hdrgpu::cuda_error(0, "bench: device upload failed");
     return out;
   }();
   return d;

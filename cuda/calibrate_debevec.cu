@@ -164,7 +164,7 @@ void debevec_batch(cuda_context& ctx, std::span<const exposure_stack<std::uint8_
                     o_levels = up.add(levels), o_gather = up.add(gathers), o_pts = up.add(points),
                     o_img = up.add(images), o_rows = up.add(row_bytes);
   device_buffer<std::byte> d_in(ctx, up.size());
-  void* staging = ctx.upload_staging().reserve(up.size());
+  void* staging = ctx.staging(ctx.upload_staging(), up.size());
   up.copy_to(staging);
   HDRGPU_CUDA_CHECK(cudaMemcpyAsync(d_in.data(), staging, up.size(), cudaMemcpyHostToDevice, ctx.stream()));
   auto in = [&](std::size_t off) { return reinterpret_cast<char*>(d_in.data()) + off; };
@@ -207,7 +207,7 @@ void debevec_batch(cuda_context& ctx, std::span<const exposure_stack<std::uint8_
   debevec_solve_kernel<<<blocks, kThreads, smem, ctx.stream()>>>(p);
   HDRGPU_CUDA_CHECK_LAUNCH();
 
-  void* host_out = ctx.download_staging().reserve(out_bytes);
+  void* host_out = ctx.staging(ctx.download_staging(), out_bytes);
   HDRGPU_CUDA_CHECK(cudaMemcpyAsync(host_out, d_out.data(), out_bytes, cudaMemcpyDeviceToHost, ctx.stream()));
   ctx.synchronize();  // also retires the upload staging before the next call reuses it
 

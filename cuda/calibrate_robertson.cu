@@ -59,7 +59,7 @@ __global__ void robertson_numerator_kernel(stack_desc<std::uint8_t> s, const flo
 /// Copies `n` items from the device through pinned staging and waits for the stream.
 template <class T>
 void download(cuda_context& ctx, const T* device, std::size_t n, T* host) {
-  void* staging = ctx.download_staging().reserve(n * sizeof(T));
+  void* staging = ctx.staging(ctx.download_staging(), n * sizeof(T));
   HDRGPU_CUDA_CHECK(cudaMemcpyAsync(staging, device, n * sizeof(T), cudaMemcpyDeviceToHost, ctx.stream()));
   ctx.synchronize();
   std::memcpy(host, staging, n * sizeof(T));

@@ -56,9 +56,13 @@ class cuda_context {
   cuda_context& operator=(const cuda_context&) = delete;
   ~cuda_context() {
     if (owns_stream_) {
+      int previous = -1;  // restored: destroying an executor must not switch the caller's current device
+      if (cudaGetDevice(&previous) != cudaSuccess) previous = -1;
       cudaSetDevice(device_);
       cudaStreamSynchronize(stream_);
       cudaStreamDestroy(stream_);
+      if (previous >= 0 && previous != device_) cudaSetDevice(previous);
+      (void)cudaGetLastError();  // a failure here must not surface in the caller's next check
     }
   }
 
@@ -72,6 +76,12 @@ class cuda_context {
   void activate() const { HDRGPU_CUDA_CHECK(cudaSetDevice(device_)); }
   void synchronize() const { HDRGPU_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
 
+  /// `bytes` of `buf`. Before growing it waits for the stream: a failed call may have returned with a
+  /// copy from the old buffer still queued (its device side is freed in stream order, this side is not).
+  void* staging(pinned_buffer& buf, std::size_t bytes) {
+    if (bytes > buf.size()) synchronize();
+    return buf.reserve(bytes);
+  }
   pinned_buffer& upload_staging() noexcept { return up_; }
   pinned_buffer& download_staging() noexcept { return down_; }
 
@@ -184,7 +194,7 @@ device_stack<std::remove_const_t<T>> to_device(cuda_context& ctx, const exposure
   const std::size_t per_image = row * std::size_t(d.height);
   const std::size_t total = per_image * std::size_t(d.n);
   out.storage = device_buffer<U>(ctx, total);
-  U* staging = static_cast<U*>(ctx.upload_staging().reserve(total * sizeof(U)));
+  U* staging = static_cast<U*>(ctx.staging(ctx.upload_staging(), total * sizeof(U)));
   for (int j = 0; j < d.n; ++j) {
     const auto& v = stack[std::size_t(j)];
     U* dst = staging + per_image * std::size_t(j);
@@ -198,7 +208,7 @@ device_stack<std::remove_const_t<T>> to_device(cuda_context& ctx, const exposure
 
 /// Copies `n` floats from the device into `host` through pinned staging and waits for the stream.
 inline void download_sync(cuda_context& ctx, const float* device, std::size_t n, float* host) {
-  float* staging = static_cast<float*>(ctx.download_staging().reserve(n * sizeof(float)));
+  float* staging = static_cast<float*>(ctx.staging(ctx.download_staging(), n * sizeof(float)));
   HDRGPU_CUDA_CHECK(cudaMemcpyAsync(staging, device, n * sizeof(float), cudaMemcpyDeviceToHost, ctx.stream()));
   ctx.synchronize();
   std::memcpy(host, staging, n * sizeof(float));

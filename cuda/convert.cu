@@ -1,8 +1,10 @@
 // Output encodings on the GPU (half bits, RGBE pixels) with the CPU's per-sample code from
 // detail/math/convert.hpp, plus the copy helpers and the copy-bandwidth probe of cuda_diagnostics.hpp.
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <type_traits>
 
 #include <hdrgpu/convert.hpp>
@@ -72,7 +74,7 @@ device_source source_on_device(cuda_context& ctx, image_view<const float> src) {
   }
   const std::size_t row_len = std::size_t(src.width()) * std::size_t(src.channels());
   const std::size_t n = row_len * std::size_t(src.height());
-  float* staging = static_cast<float*>(ctx.upload_staging().reserve(n * sizeof(float)));
+  float* staging = static_cast<float*>(ctx.staging(ctx.upload_staging(), n * sizeof(float)));
   for (int y = 0; y < src.height(); ++y)
     std::memcpy(staging + row_len * std::size_t(y), src.row(y), row_len * sizeof(float));
   s.storage = device_buffer<float>(ctx, n);
@@ -84,7 +86,7 @@ device_source source_on_device(cuda_context& ctx, image_view<const float> src) {
 
 /// Copies `bytes` packed bytes from the device into `host` through pinned staging and waits.
 void download_bytes_sync(cuda_context& ctx, const void* device, std::size_t bytes, void* host) {
-  void* staging = ctx.download_staging().reserve(bytes);
+  void* staging = ctx.staging(ctx.download_staging(), bytes);
   HDRGPU_CUDA_CHECK(cudaMemcpyAsync(staging, device, bytes, cudaMemcpyDeviceToHost, ctx.stream()));
   ctx.synchronize();
   std::memcpy(host, staging, bytes);
@@ -107,6 +109,13 @@ void enqueue_rgbe(cuda_context& ctx, pitched<const float> src, pitched<std::uint
   HDRGPU_CUDA_CHECK_LAUNCH();
 }
 
+/// A misaligned access faults the kernel with a sticky error that leaves the whole CUDA context unusable,
+/// so device views whose rows do not start on `align`-byte boundaries are rejected up front.
+void check_aligned(const void* data, std::ptrdiff_t row_bytes, std::size_t align, const char* who) {
+  HDRGPU_EXPECTS(reinterpret_cast<std::uintptr_t>(data) % align == 0 && row_bytes % std::ptrdiff_t(align) == 0,
+                 std::string(who) + ": device rows must start on " + std::to_string(align) + "-byte boundaries");
+}
+
 void check_device_pair(const image_view<const float>& src, int dst_width, int dst_height, int dst_channels,
                        int want_channels, bool dst_empty, memory_space dst_space, const char* who) {
   const std::string w = who;
@@ -114,6 +123,7 @@ void check_device_pair(const image_view<const float>& src, int dst_width, int ds
   HDRGPU_EXPECTS(src.space() == memory_space::device && dst_space == memory_space::device,
                  w + ": the asynchronous overload needs device views (host images go to the overload returning "
                      "an image)");
+  check_aligned(src.data(), src.row_bytes(), sizeof(float), who);
   HDRGPU_EXPECTS(src.width() == dst_width && src.height() == dst_height && dst_channels == want_channels,
                  w + ": destination is " + std::to_string(dst_width) + "x" + std::to_string(dst_height) + "x" +
                      std::to_string(dst_channels) + ", expected " + std::to_string(src.width()) + "x" +
@@ -188,6 +198,7 @@ double measure_device_copy_gbps(const cuda_executor& exec, std::size_t bytes) {
 
 image<std::uint16_t> to_half(const cuda_executor& exec, image_view<const float> src) {
   HDRGPU_EXPECTS(!src.empty(), "to_half: empty image");
+  if (src.space() == memory_space::device) detail::check_aligned(src.data(), src.row_bytes(), sizeof(float), "to_half");
   detail::cuda_context& ctx = exec.context();
   ctx.activate();
   image<std::uint16_t> out(src.width(), src.height(), src.channels(), src.order());
@@ -202,6 +213,7 @@ image<std::uint16_t> to_half(const cuda_executor& exec, image_view<const float> 
 void to_half(const cuda_executor& exec, image_view<const float> src, image_view<std::uint16_t> dst) {
   detail::check_device_pair(src, dst.width(), dst.height(), dst.channels(), src.channels(), dst.empty(), dst.space(),
                             "to_half");
+  detail::check_aligned(dst.data(), dst.row_bytes(), sizeof(std::uint16_t), "to_half");
   detail::cuda_context& ctx = exec.context();
   ctx.activate();
   detail::enqueue_half(ctx, {src.data(), (long long)src.row_bytes()}, {dst.data(), (long long)dst.row_bytes()},
@@ -210,6 +222,7 @@ void to_half(const cuda_executor& exec, image_view<const float> src, image_view<
 
 image<std::uint8_t> to_rgbe(const cuda_executor& exec, image_view<const float> src) {
   HDRGPU_EXPECTS(!src.empty(), "to_rgbe: empty image");
+  if (src.space() == memory_space::device) detail::check_aligned(src.data(), src.row_bytes(), sizeof(float), "to_rgbe");
   detail::cuda_context& ctx = exec.context();
   ctx.activate();
   image<std::uint8_t> out(src.width(), src.height(), 4, channel_order::rgb);

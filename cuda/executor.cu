@@ -57,10 +57,11 @@ std::shared_ptr<device_memory_resource> default_device_memory_resource(int devic
 cuda_executor::cuda_executor(options opts) {
   const int device = checked_device(opts.device);
   HDRGPU_CUDA_CHECK(cudaSetDevice(device));
+  // The memory resource first: if it throws, no owned stream has been created yet to leak.
+  auto memory = opts.memory ? opts.memory : std::make_shared<pool_memory_resource>(device);
   cudaStream_t stream = static_cast<cudaStream_t>(opts.stream);
   const bool owns = stream == nullptr;
   if (owns) HDRGPU_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-  auto memory = opts.memory ? opts.memory : std::make_shared<pool_memory_resource>(device);
   ctx_ = std::make_shared<detail::cuda_context>(device, stream, owns, std::move(memory));
   cudaDeviceProp props{};
   HDRGPU_CUDA_CHECK(cudaGetDeviceProperties(&props, device));

@@ -4,6 +4,8 @@
 // overload is fully asynchronous.
 #include <cfloat>
 #include <cmath>
+#include <cstddef>
+#include <cstdint>
 #include <cstring>
 
 #include <cub/device/device_reduce.cuh>
@@ -76,6 +78,13 @@ __global__ void apply_tonemap(plane src, float* dst, long long dst_row_bytes, lo
   }
 }
 
+/// A misaligned float access faults the kernel with a sticky error (the whole context becomes unusable),
+/// so device views whose rows do not start on 4-byte boundaries are rejected up front.
+void check_aligned(const float* data, std::ptrdiff_t row_bytes) {
+  HDRGPU_EXPECTS(reinterpret_cast<std::uintptr_t>(data) % sizeof(float) == 0 && row_bytes % std::ptrdiff_t(sizeof(float)) == 0,
+                 "tonemap_gamma: device rows must start on 4-byte boundaries");
+}
+
 void check_gamma(float gamma) {
   if (!std::isfinite(gamma) || !(gamma > 0.0f))
     throw invalid_argument("tonemap_gamma: gamma must be finite and > 0, got " + std::to_string(gamma));
@@ -112,6 +121,7 @@ void enqueue_tonemap(cuda_context& ctx, plane src, float* dst, long long dst_row
 image<float> tonemap_gamma(const cuda_executor& exec, image_view<const float> src, const tonemap_options& opts) {
   HDRGPU_EXPECTS(!src.empty(), "tonemap_gamma: empty image");
   detail::check_gamma(opts.gamma);
+  if (src.space() == memory_space::device) detail::check_aligned(src.data(), src.row_bytes());
   detail::cuda_context& ctx = exec.context();
   ctx.activate();
   const int w = src.width(), h = src.height(), c = src.channels();
@@ -124,7 +134,7 @@ image<float> tonemap_gamma(const cuda_executor& exec, image_view<const float> sr
   detail::plane in{src.data(), (long long)src.row_bytes(), (long long)row_len};
   if (src.space() == memory_space::host) {
     // Pack the (possibly pitched) rows into pinned staging and upload once.
-    float* staging = static_cast<float*>(ctx.upload_staging().reserve(out.size() * sizeof(float)));
+    float* staging = static_cast<float*>(ctx.staging(ctx.upload_staging(), out.size() * sizeof(float)));
     for (int y = 0; y < h; ++y) std::memcpy(staging + row_len * std::size_t(y), src.row(y), row_len * sizeof(float));
     d_in = detail::device_buffer<float>(ctx, out.size());
     HDRGPU_CUDA_CHECK(cudaMemcpyAsync(d_in.data(), staging, out.size() * sizeof(float), cudaMemcpyHostToDevice,
@@ -145,6 +155,8 @@ void tonemap_gamma(const cuda_executor& exec, image_view<const float> src, image
   HDRGPU_EXPECTS(src.width() == dst.width() && src.height() == dst.height() && src.channels() == dst.channels(),
                  "tonemap_gamma: source and destination differ in size or channel count");
   detail::check_gamma(opts.gamma);
+  detail::check_aligned(src.data(), src.row_bytes());
+  detail::check_aligned(dst.data(), dst.row_bytes());
   detail::cuda_context& ctx = exec.context();
   ctx.activate();
   const long long row_len = (long long)src.width() * src.channels();

@@ -1,6 +1,8 @@
 // process_batch for both executors, on the public per-stack API.
 #include <algorithm>
 #include <atomic>
+#include <exception>
+#include <system_error>
 #include <thread>
 
 #include <hdrgpu/batch.hpp>
@@ -34,29 +36,43 @@ std::vector<batch_result> process_batch(const cuda_executor& exec, std::span<con
   if (opts.method == batch_method::debevec && opts.response.empty()) {
     calibrate_debevec_options c = opts.calibration;
     c.profile = opts.profile;
-    const auto cal = calibrate_debevec_batch(exec, stacks, c);
-    for (std::size_t i = 0; i < stacks.size(); ++i) {
-      if (cal[i].ok()) out[i].response = cal[i].response;
-      else out[i].error = cal[i].error;
+    try {
+      const auto cal = calibrate_debevec_batch(exec, stacks, c);
+      for (std::size_t i = 0; i < stacks.size(); ++i) {
+        if (cal[i].ok()) out[i].response = cal[i].response;
+        else out[i].error = cal[i].error;
+      }
+    } catch (const std::exception&) {
+      // The batched solve failed as a whole (e.g. out of memory): the lanes calibrate stack by stack,
+      // so each stack gets its own result or error instead of process_batch throwing.
     }
   }
+  // The lanes run on their own streams: work the caller enqueued on exec's stream (e.g. producing the
+  // device views) must be finished before they read the stacks.
+  exec.synchronize();
   // One executor (stream) per host thread; they share the caller's device and memory pool.
   const int streams = std::max(1, std::min<int>(opts.streams, int(stacks.size())));
   std::atomic<std::size_t> next{0};
   std::vector<std::thread> threads;
   std::vector<std::exception_ptr> failures(static_cast<std::size_t>(streams));
-  for (int t = 0; t < streams; ++t)
-    threads.emplace_back([&, t] {
-      try {
-        cuda_executor::options lane_opts;
-        lane_opts.device = exec.device();
-        const cuda_executor lane(lane_opts);
-        for (std::size_t i; (i = next.fetch_add(1)) < stacks.size();)
-          if (out[i].error.empty()) process_one(lane, stacks[i], opts, out[i]);
-      } catch (...) {
-        failures[std::size_t(t)] = std::current_exception();
-      }
-    });
+  const auto lane_body = [&](int t) {
+    try {
+      cuda_executor::options lane_opts;
+      lane_opts.device = exec.device();
+      const cuda_executor lane(lane_opts);
+      for (std::size_t i; (i = next.fetch_add(1)) < stacks.size();)
+        if (out[i].error.empty()) process_one(lane, stacks[i], opts, out[i]);
+    } catch (...) {
+      failures[std::size_t(t)] = std::current_exception();
+    }
+  };
+  // A thread that cannot be created must not leave the started ones joinable (std::terminate): the
+  // lanes that did start take all the stacks, or this thread does when none did.
+  try {
+    for (int t = 0; t < streams; ++t) threads.emplace_back(lane_body, t);
+  } catch (const std::system_error&) {
+  }
+  if (threads.empty()) lane_body(0);
   for (auto& th : threads) th.join();
   // A lane that could not even start (no stream): its stacks never ran; say so on each.
   for (std::size_t i = 0; i < stacks.size(); ++i)

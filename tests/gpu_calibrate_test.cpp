@@ -286,6 +286,8 @@ TEST_SUITE("gpu") {
       REQUIRE(cudaMemcpy2D(p, pitch, host[j].data(), std::size_t(host[j].row_bytes()), std::size_t(W) * 3,
                            std::size_t(H), cudaMemcpyHostToDevice) == cudaSuccess);
       blocks.push_back(p);
+      // The executor's stream is non-blocking: it is not ordered after this legacy-stream copy.
+      REQUIRE(cudaDeviceSynchronize() == cudaSuccess);
       dev.add(image_view<const std::uint8_t>(static_cast<const std::uint8_t*>(p), W, H, 3, std::ptrdiff_t(pitch),
                                              host.order(), memory_space::device),
               host.time(j));

@@ -67,7 +67,14 @@ class cuda_backend final : public backend {
     calibrate_debevec_options o = cfg_.debevec;
     o.profile = cfg_.profile;
     const auto t0 = clock::now();
-    const auto results = calibrate_debevec_batch(exec_, std::span<const exposure_stack<std::uint8_t>>(stacks), o);
+    std::vector<calibration_result> results;
+    try {
+      results = calibrate_debevec_batch(exec_, std::span<const exposure_stack<std::uint8_t>>(stacks), o);
+    } catch (const std::exception&) {
+      // The batched solve failed as a whole (e.g. out of memory): leave the responses empty so that
+      // compute_item calibrates each stack on its own and records its own error, not the group's.
+      return;
+    }
     const double each = ms_since(t0) / double(stacks.size());
     for (std::size_t k = 0; k < todo.size(); ++k) {
       todo[k]->calibrate_ms = each;
