@@ -69,6 +69,7 @@ class cuda_context {
   int device() const noexcept { return device_; }
   cudaStream_t stream() const noexcept { return stream_; }
   device_memory_resource& memory() const noexcept { return *memory_; }
+  const std::shared_ptr<device_memory_resource>& memory_ptr() const noexcept { return memory_; }
   const cudaDeviceProp& props() const noexcept { return props_; }
   void set_props(const cudaDeviceProp& p) { props_ = p; }
 

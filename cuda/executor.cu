@@ -70,6 +70,7 @@ cuda_executor::cuda_executor(options opts) {
 
 int cuda_executor::device() const noexcept { return ctx_->device(); }
 void* cuda_executor::stream() const noexcept { return ctx_->stream(); }
+std::shared_ptr<device_memory_resource> cuda_executor::memory() const { return ctx_->memory_ptr(); }
 
 std::string cuda_executor::device_name() const {
   const cudaDeviceProp& p = ctx_->props();

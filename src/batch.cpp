@@ -59,6 +59,7 @@ std::vector<batch_result> process_batch(const cuda_executor& exec, std::span<con
     try {
       cuda_executor::options lane_opts;
       lane_opts.device = exec.device();
+      lane_opts.memory = exec.memory();  // the caller's memory resource, shared by every lane
       const cuda_executor lane(lane_opts);
       for (std::size_t i; (i = next.fetch_add(1)) < stacks.size();)
         if (out[i].error.empty()) process_one(lane, stacks[i], opts, out[i]);

@@ -61,6 +61,8 @@ class cuda_executor {
   int device() const noexcept;
   /// The cudaStream_t all work is enqueued on.
   void* stream() const noexcept;
+  /// The device memory resource all of this executor's allocations come from.
+  std::shared_ptr<device_memory_resource> memory() const;
   /// "NVIDIA H200 (sm_90, 139 GiB)"-style description of the device.
   std::string device_name() const;
   /// Blocks until all work enqueued on the stream has finished; throws cuda_error on a failure.

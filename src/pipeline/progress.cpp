@@ -44,9 +44,13 @@ void progress_meter::draw(bool) {
   const std::size_t done = done_.load(), fresh = done - start_done_;
   const double elapsed = now_s() - t0_;
   const double rate = elapsed > 0 ? double(fresh) / elapsed : 0.0;
-  const double eta = rate > 0 ? double(total_ - done) / rate : 0.0;
-  std::fprintf(stderr, "\r\033[K%zu/%zu stacks, %zu failed, %.2f stacks/s, ETA %02d:%02d:%02d", done, total_,
-               failed_.load(), rate, int(eta / 3600), int(eta / 60) % 60, int(eta) % 60);
+  char eta_text[32] = "--:--:--";  // unknown until the first stack of this run is done
+  if (rate > 0) {
+    const double eta = double(total_ - done) / rate;
+    std::snprintf(eta_text, sizeof eta_text, "%02d:%02d:%02d", int(eta / 3600), int(eta / 60) % 60, int(eta) % 60);
+  }
+  std::fprintf(stderr, "\r\033[K%zu/%zu stacks, %zu failed, %.2f stacks/s, ETA %s", done, total_, failed_.load(), rate,
+               eta_text);
   std::fflush(stderr);
 }
 
