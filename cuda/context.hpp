@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <hdrgpu/cuda_executor.hpp>
 #include <hdrgpu/exposure_stack.hpp>
@@ -83,6 +84,7 @@ class cuda_context {
     if (bytes > buf.size()) synchronize();
     return buf.reserve(bytes);
   }
+  std::vector<cuda_executor>& lanes() noexcept { return lanes_; }
   pinned_buffer& upload_staging() noexcept { return up_; }
   pinned_buffer& download_staging() noexcept { return down_; }
 
@@ -93,6 +95,7 @@ class cuda_context {
   std::shared_ptr<device_memory_resource> memory_;
   cudaDeviceProp props_{};
   pinned_buffer up_, down_;
+  std::vector<cuda_executor> lanes_;  // see cuda_executor::lanes
 };
 
 /// Typed device allocation from the context's memory resource, freed in stream order: it is safe to

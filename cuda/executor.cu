@@ -72,6 +72,17 @@ int cuda_executor::device() const noexcept { return ctx_->device(); }
 void* cuda_executor::stream() const noexcept { return ctx_->stream(); }
 std::shared_ptr<device_memory_resource> cuda_executor::memory() const { return ctx_->memory_ptr(); }
 
+const std::vector<cuda_executor>& cuda_executor::lanes(int n) const {
+  auto& lanes = ctx_->lanes();
+  while (int(lanes.size()) < n) {
+    options o;
+    o.device = device();
+    o.memory = memory();
+    lanes.emplace_back(o);
+  }
+  return lanes;
+}
+
 std::string cuda_executor::device_name() const {
   const cudaDeviceProp& p = ctx_->props();
   char buf[320];

@@ -50,17 +50,16 @@ std::vector<batch_result> process_batch(const cuda_executor& exec, std::span<con
   // The lanes run on their own streams: work the caller enqueued on exec's stream (e.g. producing the
   // device views) must be finished before they read the stacks.
   exec.synchronize();
-  // One executor (stream) per host thread; they share the caller's device and memory pool.
+  // One executor (stream) per host thread; they share the caller's device and memory resource and are
+  // kept with `exec`, so later batches reuse their streams and staging buffers.
   const int streams = std::max(1, std::min<int>(opts.streams, int(stacks.size())));
+  const std::vector<cuda_executor>& lanes = exec.lanes(streams);
   std::atomic<std::size_t> next{0};
   std::vector<std::thread> threads;
   std::vector<std::exception_ptr> failures(static_cast<std::size_t>(streams));
   const auto lane_body = [&](int t) {
     try {
-      cuda_executor::options lane_opts;
-      lane_opts.device = exec.device();
-      lane_opts.memory = exec.memory();  // the caller's memory resource, shared by every lane
-      const cuda_executor lane(lane_opts);
+      const cuda_executor& lane = lanes[std::size_t(t)];
       for (std::size_t i; (i = next.fetch_add(1)) < stacks.size();)
         if (out[i].error.empty()) process_one(lane, stacks[i], opts, out[i]);
     } catch (...) {

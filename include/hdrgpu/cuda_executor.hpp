@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <hdrgpu/config.hpp>
 #include <hdrgpu/error.hpp>
@@ -61,6 +62,11 @@ class cuda_executor {
   int device() const noexcept;
   /// The cudaStream_t all work is enqueued on.
   void* stream() const noexcept;
+  /// `n` executors on this device and memory resource, each with its own stream, created on first use
+  /// and kept with this executor, so repeated batches reuse their streams and staging buffers.
+  /// process_batch spreads stacks over them. Like the executor itself, not for concurrent callers.
+  const std::vector<cuda_executor>& lanes(int n) const;
+
   /// The device memory resource all of this executor's allocations come from.
   std::shared_ptr<device_memory_resource> memory() const;
   /// "NVIDIA H200 (sm_90, 139 GiB)"-style description of the device.

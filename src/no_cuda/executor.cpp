@@ -15,6 +15,7 @@ cuda_executor::cuda_executor(options) { unavailable(); }
 int cuda_executor::device() const noexcept { return -1; }
 void* cuda_executor::stream() const noexcept { return nullptr; }
 std::shared_ptr<device_memory_resource> cuda_executor::memory() const { unavailable(); }
+const std::vector<cuda_executor>& cuda_executor::lanes(int) const { unavailable(); }
 std::string cuda_executor::device_name() const { unavailable(); }
 void cuda_executor::synchronize() const { unavailable(); }
 
