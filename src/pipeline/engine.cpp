@@ -86,15 +86,16 @@ summary run(const config& cfg_in, const std::function<void(const std::string&)>&
   const auto t_start = clock::now();
   config cfg = cfg_in;
   if (cfg.readers == 0) cfg.readers = std::max(1u, std::thread::hardware_concurrency());
+  // Everything that can reject the whole run (input, device, response file) comes before any output.
+  const std::vector<job> all = list_jobs(cfg.input);
+  const std::vector<job> mine = select_shard(all, cfg.part);
+  response_curve preset;  // the backends keep a reference; filled in below, before any worker starts
+  auto backends = make_backends(cfg, preset);
+  preset = shared_response(cfg, all);
   std::error_code ec;
   std::filesystem::create_directories(cfg.output_dir, ec);
   if (!std::filesystem::is_directory(cfg.output_dir))
     throw io_error(cfg.output_dir, "cannot create the output folder '" + cfg.output_dir.string() + "'");
-
-  const std::vector<job> all = list_jobs(cfg.input);
-  const std::vector<job> mine = select_shard(all, cfg.part);
-  const response_curve preset = shared_response(cfg, all);
-  auto backends = make_backends(cfg, preset);
 
   summary sum;
   sum.total = mine.size();
