@@ -66,6 +66,26 @@ TEST_CASE("batch: a folder of stacks gives the library's results and a complete 
   }
 }
 
+TEST_CASE("batch: Robertson and Mertens outputs equal the library's") {
+  temp_dir t("batch");
+  make_stacks(t.path / "in", 1, "80x60", 4, 8);
+  const fs::path dir = t.path / "in" / "stack_0000";
+  const io::loaded_stack s = io::load_stack(dir);
+  const auto stack = s.view<std::uint8_t>();
+  const cpu_executor exec;
+  const image<float> robertson = merge_robertson(exec, stack, calibrate_robertson(exec, stack));
+  const image<float> mertens = merge_mertens(exec, stack, {.grey = grey_rule::opencv_bgr});
+  for (const auto& [method, want] : {std::pair{std::string("robertson"), &robertson}, std::pair{std::string("mertens"), &mertens}}) {
+    CAPTURE(method);
+    const fs::path out = t.path / method;
+    const run_result r = cli("batch " + (t.path / "in").string() + " -o " + out.string() + " --quiet --format pfm --method " + method);
+    REQUIRE_MESSAGE(r.code == 0, r.output);
+    const image<float> got = io::read_radiance(out / "stack_0000.pfm");
+    REQUIRE(got.size() == want->size());
+    CHECK(hdrgpu_test::max_rel_diff(got.data(), want->data(), got.size(), 1e-6) == 0.0);
+  }
+}
+
 TEST_CASE("batch: a rerun skips finished stacks and --overwrite redoes them") {
   temp_dir t("batch");
   make_stacks(t.path / "in", 2, "64x48");
