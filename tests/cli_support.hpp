@@ -36,6 +36,26 @@ inline run_result cli(const std::string& args, const std::string& env = "") {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
+struct peak_run {
+  int code;
+  double peak_mib;  // the child's own peak resident set
+};
+
+/// Runs the tool with `args` (output discarded) and returns its exit code and peak resident memory.
+inline peak_run cli_peak_rss(const std::string& args) {
+  const std::string cmd = "exec " + std::string(HDRGPU_CLI_PATH) + " " + args + " > /dev/null 2>&1";
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  rusage ru{};
+  REQUIRE(::wait4(pid, &status, 0, &ru) == pid);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, double(ru.ru_maxrss) / 1024.0};
+}
+
 struct temp_dir {
   fs::path path;
   explicit temp_dir(const std::string& tag = "cli") {
