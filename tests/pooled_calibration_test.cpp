@@ -81,6 +81,28 @@ TEST_SUITE("calibrate") {
     }
   }
 
+  TEST_CASE("batch --method robertson --response calibrate-once uses the geometric mean of the curves") {
+    using namespace hdrgpu_test::tool;
+    temp_dir t("pooledr");
+    make_stacks(t.path / "in", 2, "80x60", 4, 6);
+    const run_result r = cli("batch " + (t.path / "in").string() + " -o " + (t.path / "out").string() +
+                             " --quiet --format pfm --method robertson --response calibrate-once");
+    REQUIRE_MESSAGE(r.code == 0, r.output);
+    const cpu_executor exec;
+    const auto a = io::load_stack(t.path / "in" / "stack_0000"), b = io::load_stack(t.path / "in" / "stack_0001");
+    const auto va = a.view<std::uint8_t>(), vb = b.view<std::uint8_t>();
+    const response_curve ra = calibrate_robertson(exec, va), rb = calibrate_robertson(exec, vb);
+    response_curve mean = ra;
+    for (std::size_t i = 0; i < mean.values().size(); ++i)
+      mean.values()[i] = std::exp((std::log(ra.values()[i]) + std::log(rb.values()[i])) / 2.0f);
+    for (const auto* v : {&va, &vb}) {
+      const image<float> got = io::read_radiance(t.path / "out" / (v->name() + ".pfm"));
+      const image<float> want = merge_robertson(exec, *v, mean);
+      REQUIRE(got.size() == want.size());
+      CHECK(hdrgpu_test::max_rel_diff(got.data(), want.data(), got.size(), 1e-6) == 0.0);
+    }
+  }
+
   TEST_CASE("batch --response FILE.csv and --preview") {
     using namespace hdrgpu_test::tool;
     temp_dir t("respfile");

@@ -157,17 +157,16 @@ response_curve shared_response(const config& cfg, const std::vector<job>& all_jo
                                                  cfg.debevec.random, cfg.debevec.seed, cfg.profile);
   }
   // Robertson's iteration is per scene; pool by the geometric mean of the curves (each is 1 at z=128).
-  response_curve mean;
+  // Stacks with another channel count than the first are left out (the curve must fit the first).
+  response_curve mean(256, stacks.front().channels(), stacks.front().order());  // zero-filled
+  int used = 0;
   for (const auto& s : stacks) {
-    response_curve r = calibrate_robertson(exec, s).reordered(stacks.front().order());
-    if (mean.empty()) {
-      mean = response_curve(256, r.channels(), r.order());
-      for (float& v : mean.values()) v = 0.0f;
-    }
-    if (r.channels() != mean.channels()) continue;
+    if (s.channels() != mean.channels()) continue;
+    const response_curve r = calibrate_robertson(exec, s).reordered(mean.order());
     for (std::size_t i = 0; i < r.values().size(); ++i) mean.values()[i] += std::log(r.values()[i]);
+    ++used;
   }
-  for (float& v : mean.values()) v = std::exp(v / float(stacks.size()));
+  for (float& v : mean.values()) v = std::exp(v / float(used));
   return mean;
 }
 
