@@ -56,15 +56,6 @@ __global__ void robertson_numerator_kernel(stack_desc<std::uint8_t> s, const flo
     if (acc[b] != 0.0) atomicAdd(&sums[b], acc[b]);
 }
 
-/// Copies `n` items from the device through pinned staging and waits for the stream.
-template <class T>
-void download(cuda_context& ctx, const T* device, std::size_t n, T* host) {
-  void* staging = ctx.staging(ctx.download_staging(), n * sizeof(T));
-  HDRGPU_CUDA_CHECK(cudaMemcpyAsync(staging, device, n * sizeof(T), cudaMemcpyDeviceToHost, ctx.stream()));
-  ctx.synchronize();
-  std::memcpy(host, staging, n * sizeof(T));
-}
-
 }  // namespace
 }  // namespace detail
 
@@ -102,7 +93,7 @@ response_curve calibrate_robertson(const cuda_executor& exec, const exposure_sta
       ds.desc, d_count.data());
   HDRGPU_CUDA_CHECK_LAUNCH();
   std::vector<unsigned long long> count64(bins);
-  detail::download(ctx, d_count.data(), bins, count64.data());
+  detail::download_sync(ctx, d_count.data(), bins, count64.data());
   const std::vector<std::uint64_t> count(count64.begin(), count64.end());
   bool all_observed = true;
   for (auto n : count) all_observed = all_observed && n > 0;
@@ -118,25 +109,15 @@ response_curve calibrate_robertson(const cuda_executor& exec, const exposure_sta
     detail::robertson_numerator_kernel<<<grid, detail::kBlock, bins * sizeof(double), ctx.stream()>>>(
         ds.desc, d_e.data(), d_sums.data());
     HDRGPU_CUDA_CHECK_LAUNCH();
-    detail::download(ctx, d_sums.data(), bins, fresh.data());
+    detail::download_sync(ctx, d_sums.data(), bins, fresh.data());
     for (std::size_t b = 0; b < bins; ++b)
       if (count[b]) fresh[b] = fresh[b] / double(count[b]);
-    if (!detail::cpu::fill_unobserved(fresh, count, C))
-      throw invalid_argument(stack.label() + ": CalibrateRobertson found no samples in a channel");
-    double diff = 0.0;
-    for (int c = 0; c < C; ++c) {
-      const float norm = float(fresh[std::size_t(128) * C + c]);
-      for (int z = 0; z < L; ++z) {
-        const float v = float(fresh[std::size_t(z) * C + c]) / norm;
-        if (count[std::size_t(z) * C + c]) diff += std::abs(double(v) - double(f(z, c)));
-        f(z, c) = v;
-      }
-    }
+    const double diff = detail::cpu::robertson_update(fresh, count, C, f, stack.label());
     if (all_observed && float(diff / C) < opts.threshold) break;
   }
   if (radiance) {
     radiance_map e(W, H, C, stack.order());
-    detail::download(ctx, d_e.data(), values, e.data());
+    detail::download_sync(ctx, d_e.data(), values, e.data());
     *radiance = std::move(e);
   }
   return f;

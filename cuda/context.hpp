@@ -210,12 +210,13 @@ device_stack<std::remove_const_t<T>> to_device(cuda_context& ctx, const exposure
   return out;
 }
 
-/// Copies `n` floats from the device into `host` through pinned staging and waits for the stream.
-inline void download_sync(cuda_context& ctx, const float* device, std::size_t n, float* host) {
-  float* staging = static_cast<float*>(ctx.staging(ctx.download_staging(), n * sizeof(float)));
-  HDRGPU_CUDA_CHECK(cudaMemcpyAsync(staging, device, n * sizeof(float), cudaMemcpyDeviceToHost, ctx.stream()));
+/// Copies `n` elements from the device into `host` through pinned staging and waits for the stream.
+template <class T>
+void download_sync(cuda_context& ctx, const T* device, std::size_t n, T* host) {
+  void* staging = ctx.staging(ctx.download_staging(), n * sizeof(T));
+  HDRGPU_CUDA_CHECK(cudaMemcpyAsync(staging, device, n * sizeof(T), cudaMemcpyDeviceToHost, ctx.stream()));
   ctx.synchronize();
-  std::memcpy(host, staging, n * sizeof(float));
+  std::memcpy(host, staging, n * sizeof(T));
 }
 
 /// Grid size for a grid-stride loop over `n` items: enough blocks to fill the device, no more.

@@ -84,14 +84,6 @@ device_source source_on_device(cuda_context& ctx, image_view<const float> src) {
   return s;
 }
 
-/// Copies `bytes` packed bytes from the device into `host` through pinned staging and waits.
-void download_bytes_sync(cuda_context& ctx, const void* device, std::size_t bytes, void* host) {
-  void* staging = ctx.staging(ctx.download_staging(), bytes);
-  HDRGPU_CUDA_CHECK(cudaMemcpyAsync(staging, device, bytes, cudaMemcpyDeviceToHost, ctx.stream()));
-  ctx.synchronize();
-  std::memcpy(host, staging, bytes);
-}
-
 void enqueue_half(cuda_context& ctx, pitched<const float> src, pitched<std::uint16_t> dst, int width, int height,
                   int channels) {
   const long long row_len = (long long)width * channels;
@@ -206,7 +198,7 @@ image<std::uint16_t> to_half(const cuda_executor& exec, image_view<const float> 
   detail::device_buffer<std::uint16_t> d_out(ctx, out.size());
   const long long row_bytes = (long long)(std::size_t(src.width()) * src.channels() * sizeof(std::uint16_t));
   detail::enqueue_half(ctx, in.view, {d_out.data(), row_bytes}, src.width(), src.height(), src.channels());
-  detail::download_bytes_sync(ctx, d_out.data(), d_out.bytes(), out.data());
+  detail::download_sync(ctx, d_out.data(), d_out.size(), out.data());
   return out;
 }
 
@@ -230,7 +222,7 @@ image<std::uint8_t> to_rgbe(const cuda_executor& exec, image_view<const float> s
   detail::device_buffer<std::uint8_t> d_out(ctx, out.size());
   detail::enqueue_rgbe(ctx, in.view, {d_out.data(), (long long)src.width() * 4}, src.width(), src.height(),
                        src.channels(), src.order());
-  detail::download_bytes_sync(ctx, d_out.data(), d_out.bytes(), out.data());
+  detail::download_sync(ctx, d_out.data(), d_out.size(), out.data());
   return out;
 }
 

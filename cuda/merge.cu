@@ -118,24 +118,13 @@ __global__ void
   }
 }
 
-/// Calls fn.template operator()<C>() for 1, 3 or 4 channels (as detail::cpu::with_channels).
-template <class F>
-void for_channels(int channels, F&& fn) {
-  switch (channels) {
-    case 1: fn.template operator()<1>(); break;
-    case 3: fn.template operator()<3>(); break;
-    case 4: fn.template operator()<4>(); break;
-    default: throw invalid_argument("unsupported channel count " + std::to_string(channels));
-  }
-}
-
 std::size_t pixel_count(int width, int height) { return std::size_t(width) * std::size_t(height); }
 
 template <class T>
 void launch_debevec(cuda_context& ctx, const stack_desc<T>& s, const log_times& lt, const float* hat,
                     const float* log_resp, out_desc out) {
   const unsigned grid = grid_for(ctx, pixel_count(s.width, s.height), merge_block);
-  for_channels(s.channels, [&]<int C>() {
+  cpu::with_channels(s.channels, [&]<int C>() {
     debevec_kernel<T, C><<<grid, merge_block, 0, ctx.stream()>>>(s, lt, hat, log_resp, out);
     HDRGPU_CUDA_CHECK_LAUNCH();
   });
@@ -145,7 +134,7 @@ template <class T>
 void launch_robertson(cuda_context& ctx, const stack_desc<T>& s, const float* weight, const float* weighted,
                       out_desc out) {
   const unsigned grid = grid_for(ctx, pixel_count(s.width, s.height), merge_block);
-  for_channels(s.channels, [&]<int C>() {
+  cpu::with_channels(s.channels, [&]<int C>() {
     robertson_kernel<T, C><<<grid, merge_block, 0, ctx.stream()>>>(s, weight, weighted, out);
     HDRGPU_CUDA_CHECK_LAUNCH();
   });

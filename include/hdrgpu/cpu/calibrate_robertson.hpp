@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <hdrgpu/cpu/merge.hpp>
@@ -82,6 +83,25 @@ inline std::vector<double> robertson_numerator(const cpu_executor& exec, const e
   return sum;
 }
 
+/// One curve update from the per-level means `fresh` (level-major, C channels): never-observed levels
+/// filled in, each channel normalised by level 128, written to `f`. Returns the summed absolute change
+/// over observed levels. Shared by the CPU and CUDA backends so both update the curve identically.
+inline double robertson_update(std::vector<double>& fresh, const std::vector<std::uint64_t>& count, int C,
+                               response_curve& f, const std::string& label) {
+  if (!fill_unobserved(fresh, count, C))
+    throw invalid_argument(label + ": CalibrateRobertson found no samples in a channel");
+  double diff = 0.0;
+  for (int c = 0; c < C; ++c) {
+    const float norm = float(fresh[std::size_t(128) * C + c]);
+    for (int z = 0; z < f.levels(); ++z) {
+      const float v = float(fresh[std::size_t(z) * C + c]) / norm;
+      if (count[std::size_t(z) * C + c]) diff += std::abs(double(v) - double(f(z, c)));
+      f(z, c) = v;
+    }
+  }
+  return diff;
+}
+
 inline response_curve calibrate_robertson(const cpu_executor& exec, const exposure_stack<std::uint8_t>& stack,
                                           int max_iter, float threshold, bool opencv_order,
                                           radiance_map* radiance_out) {
@@ -123,17 +143,7 @@ inline response_curve calibrate_robertson(const cpu_executor& exec, const exposu
       if (!count[b]) continue;
       fresh[b] = opencv_order ? double(float(fresh[b]) * inv_count[b]) : fresh[b] / double(count[b]);
     }
-    if (!fill_unobserved(fresh, count, C))
-      throw invalid_argument(stack.label() + ": CalibrateRobertson found no samples in a channel");
-    double diff = 0.0;
-    for (int c = 0; c < C; ++c) {
-      const float norm = float(fresh[std::size_t(128) * C + c]);
-      for (int z = 0; z < L; ++z) {
-        const float v = float(fresh[std::size_t(z) * C + c]) / norm;
-        if (count[std::size_t(z) * C + c]) diff += std::abs(double(v) - double(f(z, c)));
-        f(z, c) = v;
-      }
-    }
+    const double diff = robertson_update(fresh, count, C, f, stack.label());
     // OpenCV's change is NaN when any level is unobserved, so it never stops early then.
     if (all_observed && float(diff / C) < threshold) break;
   }
