@@ -50,14 +50,8 @@ double parse_seconds(std::string_view text) {
 }
 
 std::vector<exposure_entry> read_exposures(const std::filesystem::path& exposures_txt) {
-  detail::bytes data;
-  try {
-    data = detail::read_bytes(exposures_txt);
-  } catch (const detail::failure& e) {
-    detail::throw_io(exposures_txt, e.what());
-  }
-  std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
-  if (text.starts_with("\xef\xbb\xbf")) text.remove_prefix(3);  // UTF-8 BOM from Windows editors
+  const std::string contents = detail::read_text(exposures_txt);
+  std::string_view text(contents);
 
   std::vector<exposure_entry> out;
   std::map<std::string, int, std::less<>> seen;  // file -> line, to report both lines of a duplicate

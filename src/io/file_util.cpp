@@ -32,6 +32,18 @@ bytes read_bytes(const std::filesystem::path& file) {
   return data;
 }
 
+std::string read_text(const std::filesystem::path& file) {
+  bytes data;
+  try {
+    data = read_bytes(file);
+  } catch (const failure& e) {
+    throw_io(file, e.what());
+  }
+  std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
+  if (text.starts_with("\xef\xbb\xbf")) text.remove_prefix(3);
+  return std::string(text);
+}
+
 std::string extension_of(const std::filesystem::path& file) {
   std::string e = file.extension().string();
   std::transform(e.begin(), e.end(), e.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });

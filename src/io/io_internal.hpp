@@ -28,6 +28,10 @@ struct failure : std::runtime_error {
 /// Whole file contents; throws failure when it is missing or unreadable.
 bytes read_bytes(const std::filesystem::path& file);
 
+/// A text file's contents without a leading UTF-8 byte-order mark (Windows editors add one); throws
+/// io_error naming the file when it is missing or unreadable.
+std::string read_text(const std::filesystem::path& file);
+
 /// Lower-case extension with its dot (".png"), or "".
 std::string extension_of(const std::filesystem::path& file);
 

@@ -400,14 +400,8 @@ bool has_stack_content(const std::filesystem::path& dir) {
 }  // namespace
 
 std::vector<manifest_entry> read_manifest(const std::filesystem::path& manifest) {
-  detail::bytes data;
-  try {
-    data = detail::read_bytes(manifest);
-  } catch (const detail::failure& e) {
-    detail::throw_io(manifest, e.what());
-  }
-  std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
-  if (text.starts_with("\xef\xbb\xbf")) text.remove_prefix(3);  // UTF-8 BOM from Windows editors
+  const std::string contents = detail::read_text(manifest);
+  std::string_view text(contents);
   const std::string ext = detail::extension_of(manifest);
   bool json = ext == ".jsonl" || ext == ".ndjson" || ext == ".json";
   if (ext != ".csv" && !json) {
