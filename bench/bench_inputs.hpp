@@ -5,8 +5,10 @@
 #include <string>
 #include <vector>
 
+#include <benchmark/benchmark.h>
 #include <opencv2/core.hpp>
 
+#include <hdrgpu/cuda_executor.hpp>
 #include <hdrgpu/hdrgpu.hpp>
 
 namespace hdrgpu_bench {
@@ -25,5 +27,14 @@ const bench_stack& memorial();
 const bench_stack& synthetic_12mp();
 /// Threads both libraries use: $HDRGPU_BENCH_THREADS or all hardware threads.
 int bench_threads();
+
+/// Case argument `input`: 0 = Memorial, 1 = the synthetic 12 MP stack.
+const bench_stack& input(int which);
+/// False (the case is marked skipped) when the stack's data is missing; labels the case otherwise.
+bool usable(benchmark::State& state, const bench_stack& s);
+/// The CPU executor every case shares (bench_threads() threads).
+hdrgpu::cpu_executor& cpu();
+/// The CUDA executor every case shares, or nullptr after marking the case skipped (no device).
+hdrgpu::cuda_executor* gpu(benchmark::State& state);
 
 }  // namespace hdrgpu_bench

@@ -61,6 +61,31 @@ const bench_stack& synthetic_12mp() {
   return s;
 }
 
+const bench_stack& input(int which) { return which == 0 ? memorial() : synthetic_12mp(); }
+
+bool usable(benchmark::State& state, const bench_stack& s) {
+  if (s.mats.empty() || s.mats[0].empty()) {
+    state.SkipWithError("test data not found (set HDRGPU_TEST_DATA)");
+    return false;
+  }
+  state.SetLabel(s.name);
+  return true;
+}
+
+hdrgpu::cpu_executor& cpu() {
+  static hdrgpu::cpu_executor exec({.threads = unsigned(bench_threads())});
+  return exec;
+}
+
+hdrgpu::cuda_executor* gpu(benchmark::State& state) {
+  if (!hdrgpu::cuda_available()) {
+    state.SkipWithError("no CUDA device");
+    return nullptr;
+  }
+  static hdrgpu::cuda_executor exec;
+  return &exec;
+}
+
 int bench_threads() {
   if (const char* env = std::getenv("HDRGPU_BENCH_THREADS"); env && std::atoi(env) > 0) return std::atoi(env);
   return cv::getNumberOfCPUs();

@@ -10,22 +10,6 @@ using namespace hdrgpu_bench;
 
 namespace {
 
-const bench_stack& input(int which) { return which == 0 ? memorial() : synthetic_12mp(); }
-
-bool usable(benchmark::State& state, const bench_stack& s) {
-  if (s.mats.empty() || s.mats[0].empty()) {
-    state.SkipWithError("test data not found (set HDRGPU_TEST_DATA)");
-    return false;
-  }
-  state.SetLabel(s.name);
-  return true;
-}
-
-hdrgpu::cpu_executor& executor() {
-  static hdrgpu::cpu_executor exec({.threads = unsigned(bench_threads())});
-  return exec;
-}
-
 void pixels_processed(benchmark::State& state, const bench_stack& s) {
   state.SetItemsProcessed(std::int64_t(state.iterations()) * std::int64_t(s.mats.size()) * s.mats[0].total());
 }
@@ -40,7 +24,7 @@ void calibrate_debevec_hdrgpu(benchmark::State& state) {
   const auto& s = input(int(state.range(0)));
   if (!usable(state, s)) return;
   const auto stack = s.view();
-  for (auto _ : state) benchmark::DoNotOptimize(hdrgpu::calibrate_debevec(executor(), stack));
+  for (auto _ : state) benchmark::DoNotOptimize(hdrgpu::calibrate_debevec(cpu(), stack));
 }
 
 void merge_debevec_opencv(benchmark::State& state) {
@@ -55,8 +39,8 @@ void merge_debevec_hdrgpu(benchmark::State& state) {
   const auto& s = input(int(state.range(0)));
   if (!usable(state, s)) return;
   const auto stack = s.view();
-  const auto resp = hdrgpu::calibrate_debevec(executor(), stack, {.profile = hdrgpu::compat::opencv_4_6});
-  for (auto _ : state) benchmark::DoNotOptimize(hdrgpu::merge_debevec(executor(), stack, resp, {.profile = hdrgpu::compat::opencv_4_6}));
+  const auto resp = hdrgpu::calibrate_debevec(cpu(), stack, {.profile = hdrgpu::compat::opencv_4_6});
+  for (auto _ : state) benchmark::DoNotOptimize(hdrgpu::merge_debevec(cpu(), stack, resp, {.profile = hdrgpu::compat::opencv_4_6}));
   pixels_processed(state, s);
 }
 
@@ -71,7 +55,7 @@ void merge_robertson_hdrgpu(benchmark::State& state) {
   const auto& s = input(int(state.range(0)));
   if (!usable(state, s)) return;
   const auto stack = s.view();
-  for (auto _ : state) benchmark::DoNotOptimize(hdrgpu::merge_robertson(executor(), stack));
+  for (auto _ : state) benchmark::DoNotOptimize(hdrgpu::merge_robertson(cpu(), stack));
   pixels_processed(state, s);
 }
 
@@ -85,7 +69,7 @@ void calibrate_robertson_hdrgpu(benchmark::State& state) {
   const auto& s = input(int(state.range(0)));
   if (!usable(state, s)) return;
   const auto stack = s.view();
-  for (auto _ : state) benchmark::DoNotOptimize(hdrgpu::calibrate_robertson(executor(), stack));
+  for (auto _ : state) benchmark::DoNotOptimize(hdrgpu::calibrate_robertson(cpu(), stack));
 }
 
 void merge_mertens_opencv(benchmark::State& state) {
@@ -99,7 +83,7 @@ void merge_mertens_hdrgpu(benchmark::State& state) {
   const auto& s = input(int(state.range(0)));
   if (!usable(state, s)) return;
   const auto stack = s.view();
-  for (auto _ : state) benchmark::DoNotOptimize(hdrgpu::merge_mertens(executor(), stack, {.grey = hdrgpu::grey_rule::opencv_bgr}));
+  for (auto _ : state) benchmark::DoNotOptimize(hdrgpu::merge_mertens(cpu(), stack, {.grey = hdrgpu::grey_rule::opencv_bgr}));
   pixels_processed(state, s);
 }
 

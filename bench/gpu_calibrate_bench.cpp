@@ -20,26 +20,6 @@ using namespace hdrgpu_bench;
 
 namespace {
 
-const bench_stack& input(int which) { return which == 0 ? memorial() : synthetic_12mp(); }
-
-bool usable(benchmark::State& state, const bench_stack& s) {
-  if (s.mats.empty() || s.mats[0].empty()) {
-    state.SkipWithError("test data not found (set HDRGPU_TEST_DATA)");
-    return false;
-  }
-  state.SetLabel(s.name);
-  return true;
-}
-
-hdrgpu::cuda_executor* gpu(benchmark::State& state) {
-  if (!hdrgpu::cuda_available()) {
-    state.SkipWithError("no CUDA device");
-    return nullptr;
-  }
-  static hdrgpu::cuda_executor exec;
-  return &exec;
-}
-
 void calibrate_debevec_cuda(benchmark::State& state) {
   hdrgpu::cuda_executor* exec = gpu(state);
   const auto& s = input(int(state.range(0)));

@@ -16,32 +16,6 @@ using namespace hdrgpu_bench;
 
 namespace {
 
-const bench_stack& input(int which) { return which == 0 ? memorial() : synthetic_12mp(); }
-
-/// The shared CUDA executor, or nullptr after marking the case skipped.
-hdrgpu::cuda_executor* gpu(benchmark::State& state) {
-  if (!hdrgpu::cuda_available()) {
-    state.SkipWithError("no CUDA device");
-    return nullptr;
-  }
-  static hdrgpu::cuda_executor exec;
-  return &exec;
-}
-
-bool usable(benchmark::State& state, const bench_stack& s) {
-  if (s.mats.empty() || s.mats[0].empty()) {
-    state.SkipWithError("test data not found (set HDRGPU_TEST_DATA)");
-    return false;
-  }
-  state.SetLabel(s.name);
-  return true;
-}
-
-hdrgpu::cpu_executor& cpu() {
-  static hdrgpu::cpu_executor exec({.threads = unsigned(bench_threads())});
-  return exec;
-}
-
 std::int64_t pixels(const bench_stack& s) { return std::int64_t(s.mats.size()) * std::int64_t(s.mats[0].total()); }
 
 /// Bytes a merge kernel must move: every input sample once, every output float once.

@@ -20,21 +20,10 @@ namespace {
 
 const hdrgpu::mertens_options options{.grey = hdrgpu::grey_rule::opencv_bgr};
 
-const bench_stack& input(int which) { return which == 0 ? memorial() : synthetic_12mp(); }
-
 /// The shared CUDA executor, or nullptr after marking the case skipped (no device, or no data).
-const hdrgpu::cuda_executor* usable(benchmark::State& state, const bench_stack& s) {
-  if (!hdrgpu::cuda_available()) {
-    state.SkipWithError("no CUDA device");
-    return nullptr;
-  }
-  if (s.mats.empty() || s.mats[0].empty()) {
-    state.SkipWithError("test data not found (set HDRGPU_TEST_DATA)");
-    return nullptr;
-  }
-  static const hdrgpu::cuda_executor exec;
-  state.SetLabel(s.name);
-  return &exec;
+const hdrgpu::cuda_executor* gpu_for(benchmark::State& state, const bench_stack& s) {
+  hdrgpu::cuda_executor* exec = gpu(state);
+  return exec && usable(state, s) ? exec : nullptr;
 }
 
 /// Pixels fused (items) and bytes in + out (8-bit inputs, f32 output), per iteration.
@@ -46,7 +35,7 @@ void report(benchmark::State& state, const bench_stack& s) {
 
 void merge_mertens_cuda(benchmark::State& state) {
   const bench_stack& s = input(int(state.range(0)));
-  const hdrgpu::cuda_executor* exec = usable(state, s);
+  const hdrgpu::cuda_executor* exec = gpu_for(state, s);
   if (!exec) return;
   const auto stack = s.view();
   for (auto _ : state) benchmark::DoNotOptimize(hdrgpu::merge_mertens(*exec, stack, options));  // synchronous
@@ -55,7 +44,7 @@ void merge_mertens_cuda(benchmark::State& state) {
 
 void merge_mertens_resident_cuda(benchmark::State& state) {
   const bench_stack& s = input(int(state.range(0)));
-  const hdrgpu::cuda_executor* exec = usable(state, s);
+  const hdrgpu::cuda_executor* exec = gpu_for(state, s);
   if (!exec) return;
   const int W = s.mats[0].cols, H = s.mats[0].rows;
   const std::size_t bytes = std::size_t(W) * H * 3;

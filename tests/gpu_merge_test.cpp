@@ -192,20 +192,7 @@ void check_f32(const Exec& exec) {
   check_all_channel_counts<Exec, float>(exec, "synth-f32", views_of(s), s.times);
 }
 
-/// The message of the invalid_argument `fn` throws ("" and a failed check when it throws nothing or
-/// something else).
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const invalid_argument& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    FAIL_CHECK("unexpected exception: " << e.what());
-    return "";
-  }
-  FAIL_CHECK("no exception");
-  return "";
-}
+using hdrgpu_test::message_of;
 
 template <class Exec>
 void check_merge_errors(const Exec& exec) {

@@ -25,6 +25,9 @@ using namespace hdrgpu;
 
 namespace {
 
+using hdrgpu_test::max_abs;  // with the image-vs-image overload below
+using hdrgpu_test::views_of;
+
 constexpr double gpu_vs_cpu_tol = 1e-5;
 constexpr double opencv_tol = 1e-4;
 
@@ -41,34 +44,10 @@ const hdrgpu_test::cv_stack& memorial() {
   return s;
 }
 
-template <class T>
-std::vector<image_view<const T>> views_of(const std::vector<cv::Mat>& mats, channel_order order) {
-  std::vector<image_view<const T>> v;
-  for (const cv::Mat& m : mats) v.emplace_back(m.ptr<T>(), m.cols, m.rows, m.channels(), std::ptrdiff_t(m.step), order);
-  return v;
-}
-
 cv::Mat cv_mertens(const std::vector<cv::Mat>& images, const mertens_options& o) {
   cv::Mat out;
   cv::createMergeMertens(o.contrast_weight, o.saturation_weight, o.exposure_weight)->process(images, out);
   return out;
-}
-
-/// max |a - b| over all samples (b given as a CV_32F Mat of a's shape); NaN counts as infinitely different.
-double max_abs(const image<float>& a, const cv::Mat& b) {
-  REQUIRE(b.type() == CV_32FC(a.channels()));
-  REQUIRE(b.cols == a.width());
-  REQUIRE(b.rows == a.height());
-  double m = 0;
-  for (int y = 0; y < a.height(); ++y) {
-    const float *p = a.row(y), *r = b.ptr<float>(y);
-    for (std::size_t k = 0; k < std::size_t(a.width()) * a.channels(); ++k) {
-      const double d = std::abs(double(p[k]) - double(r[k]));
-      if (std::isnan(d)) return std::numeric_limits<double>::infinity();
-      m = std::max(m, d);
-    }
-  }
-  return m;
 }
 
 double max_abs(const image<float>& a, const image<float>& b) {

@@ -122,18 +122,7 @@ void check_tonemap_edge_cases(const Exec& exec) {
   CHECK(tonemap_gamma(exec, one, {.gamma = 0.5f}).data()[0] == 0.0625f);
 }
 
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const invalid_argument& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    FAIL_CHECK("unexpected exception: " << e.what());
-    return "";
-  }
-  FAIL_CHECK("no exception");
-  return "";
-}
+using hdrgpu_test::message_of;
 
 template <class Exec>
 void check_tonemap_errors(const Exec& exec) {

@@ -13,6 +13,8 @@
 #include "opencv_ref.hpp"
 
 using namespace hdrgpu;
+using hdrgpu_test::max_abs;
+using hdrgpu_test::views_of;
 
 namespace {
 
@@ -27,32 +29,6 @@ cv::Mat cv_mertens(const std::vector<cv::Mat>& images, const mertens_options& o)
   cv::Mat out;
   cv::createMergeMertens(o.contrast_weight, o.saturation_weight, o.exposure_weight)->process(images, out);
   return out;
-}
-
-template <class T>
-std::vector<image_view<const T>> views_of(const std::vector<cv::Mat>& mats, channel_order order) {
-  std::vector<image_view<const T>> v;
-  for (const cv::Mat& m : mats)
-    v.emplace_back(m.ptr<T>(), m.cols, m.rows, m.channels(), std::ptrdiff_t(m.step), order);
-  return v;
-}
-
-/// max |a - ref| over all samples; NaN anywhere counts as infinitely different.
-double max_abs(const image<float>& a, const cv::Mat& ref) {
-  REQUIRE(ref.type() == CV_32FC(a.channels()));
-  REQUIRE(ref.cols == a.width());
-  REQUIRE(ref.rows == a.height());
-  double m = 0;
-  for (int y = 0; y < a.height(); ++y) {
-    const float* r = ref.ptr<float>(y);
-    const float* p = a.row(y);
-    for (std::size_t k = 0; k < std::size_t(a.width()) * a.channels(); ++k) {
-      const double d = std::abs(double(p[k]) - double(r[k]));
-      if (std::isnan(d)) return std::numeric_limits<double>::infinity();
-      m = std::max(m, d);
-    }
-  }
-  return m;
 }
 
 bool same_bits(const image<float>& a, const image<float>& b) {

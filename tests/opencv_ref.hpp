@@ -2,7 +2,10 @@
 // cv::Mat data in hdrgpu views (BGR order, as imread produces).
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -78,6 +81,32 @@ inline double max_rel(const hdrgpu::image<float>& a, const cv::Mat& ref, double 
   REQUIRE(ref.isContinuous());
   REQUIRE(a.size() == ref.total() * ref.channels());
   return max_rel_diff(a.data(), ref.ptr<float>(), a.size(), floor);
+}
+
+/// Views of the Mats' bytes as samples of type T in `order` (no copy).
+template <class T>
+std::vector<hdrgpu::image_view<const T>> views_of(const std::vector<cv::Mat>& mats, hdrgpu::channel_order order) {
+  std::vector<hdrgpu::image_view<const T>> v;
+  for (const cv::Mat& m : mats)
+    v.emplace_back(m.ptr<T>(), m.cols, m.rows, m.channels(), std::ptrdiff_t(m.step), order);
+  return v;
+}
+
+/// max |a - ref| over all samples (ref a CV_32F Mat of a's shape); NaN anywhere counts as infinitely different.
+inline double max_abs(const hdrgpu::image<float>& a, const cv::Mat& ref) {
+  REQUIRE(ref.type() == CV_32FC(a.channels()));
+  REQUIRE(ref.cols == a.width());
+  REQUIRE(ref.rows == a.height());
+  double m = 0;
+  for (int y = 0; y < a.height(); ++y) {
+    const float *p = a.row(y), *r = ref.ptr<float>(y);
+    for (std::size_t k = 0; k < std::size_t(a.width()) * a.channels(); ++k) {
+      const double d = std::abs(double(p[k]) - double(r[k]));
+      if (std::isnan(d)) return std::numeric_limits<double>::infinity();
+      m = std::max(m, d);
+    }
+  }
+  return m;
 }
 
 inline cv::Mat as_mat(const hdrgpu::image<float>& a) {

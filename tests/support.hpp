@@ -3,9 +3,12 @@
 
 #include <doctest/doctest.h>
 
+#include <hdrgpu/error.hpp>
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace hdrgpu_test {
@@ -31,6 +34,21 @@ double max_rel_diff(const A& a, const B& b, std::size_t n, double floor = 1e-30)
     if (!(d <= m)) m = d;  // NaN propagates as a failure
   }
   return m;
+}
+
+/// The message of the hdrgpu::invalid_argument `fn` throws; "" and a failed check when it throws
+/// nothing or something else.
+inline std::string message_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const hdrgpu::invalid_argument& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    FAIL_CHECK("unexpected exception: " << e.what());
+    return "";
+  }
+  FAIL_CHECK("no exception");
+  return "";
 }
 
 }  // namespace hdrgpu_test
