@@ -48,7 +48,7 @@ echo "== all other tests ==" | tee -a "$log"
 ctest --test-dir "$build" -LE gpu --output-on-failure --parallel "$(nproc)" 2>&1 | tail -5 | tee -a "$log" || status=1
 if (( bench )); then
   echo "== GPU benchmarks ==" | tee -a "$log"
-  "$build/bench/hdrgpu_bench" --benchmark_filter="${HDRGPU_BENCH_FILTER:-.}" --benchmark_min_time=0.2s 2>&1 | tee -a "$log" || status=1
+  "$build/bench/hdrgpu_bench" --benchmark_filter="${HDRGPU_BENCH_FILTER:-.}" --benchmark_min_time=0.2 2>&1 | tee -a "$log" || status=1
 fi
 
 echo
