@@ -5,6 +5,7 @@
 #include <cuda_runtime.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -144,6 +145,21 @@ class device_buffer {
   T* ptr_ = nullptr;
   std::size_t count_ = 0;
 };
+
+/// Whether rows of T at `data + y * row_bytes` all start on T boundaries. A misaligned load or store
+/// faults the kernel with a sticky error that leaves the whole CUDA context unusable, so device views
+/// that fail this are rejected before any launch.
+template <class T>
+bool rows_aligned(const void* data, std::ptrdiff_t row_bytes) {
+  return reinterpret_cast<std::uintptr_t>(data) % sizeof(T) == 0 && row_bytes % std::ptrdiff_t(sizeof(T)) == 0;
+}
+
+/// Throws invalid_argument "WHO: device rows must start on N-byte boundaries" unless rows_aligned<T>.
+template <class T>
+void check_rows_aligned(const void* data, std::ptrdiff_t row_bytes, const std::string& who) {
+  if (!rows_aligned<T>(data, row_bytes))
+    throw invalid_argument(who + ": device rows must start on " + std::to_string(sizeof(T)) + "-byte boundaries");
+}
 
 /// Most exposures a device kernel takes in one launch (the descriptor travels as a kernel parameter).
 inline constexpr int max_device_exposures = 64;

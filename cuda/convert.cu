@@ -101,13 +101,6 @@ void enqueue_rgbe(cuda_context& ctx, pitched<const float> src, pitched<std::uint
   HDRGPU_CUDA_CHECK_LAUNCH();
 }
 
-/// A misaligned access faults the kernel with a sticky error that leaves the whole CUDA context unusable,
-/// so device views whose rows do not start on `align`-byte boundaries are rejected up front.
-void check_aligned(const void* data, std::ptrdiff_t row_bytes, std::size_t align, const char* who) {
-  HDRGPU_EXPECTS(reinterpret_cast<std::uintptr_t>(data) % align == 0 && row_bytes % std::ptrdiff_t(align) == 0,
-                 std::string(who) + ": device rows must start on " + std::to_string(align) + "-byte boundaries");
-}
-
 void check_device_pair(const image_view<const float>& src, int dst_width, int dst_height, int dst_channels,
                        int want_channels, bool dst_empty, memory_space dst_space, const char* who) {
   const std::string w = who;
@@ -115,7 +108,7 @@ void check_device_pair(const image_view<const float>& src, int dst_width, int ds
   HDRGPU_EXPECTS(src.space() == memory_space::device && dst_space == memory_space::device,
                  w + ": the asynchronous overload needs device views (host images go to the overload returning "
                      "an image)");
-  check_aligned(src.data(), src.row_bytes(), sizeof(float), who);
+  check_rows_aligned<float>(src.data(), src.row_bytes(), who);
   HDRGPU_EXPECTS(src.width() == dst_width && src.height() == dst_height && dst_channels == want_channels,
                  w + ": destination is " + std::to_string(dst_width) + "x" + std::to_string(dst_height) + "x" +
                      std::to_string(dst_channels) + ", expected " + std::to_string(src.width()) + "x" +
@@ -190,7 +183,7 @@ double measure_device_copy_gbps(const cuda_executor& exec, std::size_t bytes) {
 
 image<std::uint16_t> to_half(const cuda_executor& exec, image_view<const float> src) {
   HDRGPU_EXPECTS(!src.empty(), "to_half: empty image");
-  if (src.space() == memory_space::device) detail::check_aligned(src.data(), src.row_bytes(), sizeof(float), "to_half");
+  if (src.space() == memory_space::device) detail::check_rows_aligned<float>(src.data(), src.row_bytes(), "to_half");
   detail::cuda_context& ctx = exec.context();
   ctx.activate();
   image<std::uint16_t> out(src.width(), src.height(), src.channels(), src.order());
@@ -205,7 +198,7 @@ image<std::uint16_t> to_half(const cuda_executor& exec, image_view<const float> 
 void to_half(const cuda_executor& exec, image_view<const float> src, image_view<std::uint16_t> dst) {
   detail::check_device_pair(src, dst.width(), dst.height(), dst.channels(), src.channels(), dst.empty(), dst.space(),
                             "to_half");
-  detail::check_aligned(dst.data(), dst.row_bytes(), sizeof(std::uint16_t), "to_half");
+  detail::check_rows_aligned<std::uint16_t>(dst.data(), dst.row_bytes(), "to_half");
   detail::cuda_context& ctx = exec.context();
   ctx.activate();
   detail::enqueue_half(ctx, {src.data(), (long long)src.row_bytes()}, {dst.data(), (long long)dst.row_bytes()},
@@ -214,7 +207,7 @@ void to_half(const cuda_executor& exec, image_view<const float> src, image_view<
 
 image<std::uint8_t> to_rgbe(const cuda_executor& exec, image_view<const float> src) {
   HDRGPU_EXPECTS(!src.empty(), "to_rgbe: empty image");
-  if (src.space() == memory_space::device) detail::check_aligned(src.data(), src.row_bytes(), sizeof(float), "to_rgbe");
+  if (src.space() == memory_space::device) detail::check_rows_aligned<float>(src.data(), src.row_bytes(), "to_rgbe");
   detail::cuda_context& ctx = exec.context();
   ctx.activate();
   image<std::uint8_t> out(src.width(), src.height(), 4, channel_order::rgb);

@@ -183,22 +183,13 @@ robertson_luts make_robertson_luts(cuda_context& ctx, const exposure_stack<T>& s
   return l;
 }
 
-/// Whether a device view's rows start on T boundaries: a misaligned load or store faults the kernel with a
-/// sticky error that leaves the whole CUDA context unusable, so such views are rejected up front.
-template <class T>
-bool rows_aligned(const image_view<T>& v) {
-  using U = std::remove_const_t<T>;
-  return reinterpret_cast<std::uintptr_t>(v.data()) % sizeof(U) == 0 && v.row_bytes() % std::ptrdiff_t(sizeof(U)) == 0;
-}
-
 /// Device views of the stack must be aligned to their sample size (host views are packed when uploaded).
 template <class T>
 void check_device_alignment(const exposure_stack<T>& stack) {
   if (stack.space() != memory_space::device) return;
   for (std::size_t j = 0; j < stack.size(); ++j)
-    if (!rows_aligned(stack[j]))
-      throw invalid_argument(stack.label() + ": image " + std::to_string(j) + ": device rows must start on " +
-                             std::to_string(sizeof(std::remove_const_t<T>)) + "-byte boundaries");
+    check_rows_aligned<std::remove_const_t<T>>(stack[j].data(), stack[j].row_bytes(),
+                                               stack.label() + ": image " + std::to_string(j));
 }
 
 /// Checks of the asynchronous overloads: device views in and out, output shaped like the stack.
@@ -211,7 +202,7 @@ void check_device_io(const exposure_stack<T>& stack, const image_view<float>& ou
                                    "returning a radiance_map)");
   if (out.empty() || out.space() != memory_space::device)
     throw invalid_argument(label + ": the output must be a device image_view");
-  if (!rows_aligned(out)) throw invalid_argument(label + ": the output's rows must start on 4-byte boundaries");
+  if (!rows_aligned<float>(out.data(), out.row_bytes())) throw invalid_argument(label + ": the output's rows must start on 4-byte boundaries");
   check_device_alignment(stack);
   if (out.width() != stack.width() || out.height() != stack.height() || out.channels() != stack.channels())
     throw invalid_argument(label + ": output is " + std::to_string(out.width()) + "x" + std::to_string(out.height()) +

@@ -101,12 +101,6 @@ void fuse(cuda_context& ctx, const stack_desc<T>& d, const math::mertens_params&
   run_mertens_steps<C>(run, d.n, p, work.data(), out);
 }
 
-/// Kernels read samples of T at data + y * row_bytes, so both must be multiples of T's size.
-template <class T>
-bool aligned(const void* data, std::ptrdiff_t row_bytes) {
-  return reinterpret_cast<std::uintptr_t>(data) % sizeof(T) == 0 && row_bytes % std::ptrdiff_t(sizeof(T)) == 0;
-}
-
 /// The CPU backend's checks and messages, except that the images may be host or device memory (one space).
 template <class T>
 void check_inputs(std::span<const image_view<const T>> views, const std::string& who) {
@@ -121,8 +115,7 @@ void check_inputs(std::span<const image_view<const T>> views, const std::string&
       throw invalid_argument(which + " differs in size or channel count from image 0");
     if (v.channels() == 3 && v.order() != f.order())
       throw invalid_argument(which + " has a different channel order from image 0");
-    if (v.space() == memory_space::device && !aligned<T>(v.data(), v.row_bytes()))
-      throw invalid_argument(which + ": device rows must start on " + std::to_string(sizeof(T)) + "-byte boundaries");
+    if (v.space() == memory_space::device) check_rows_aligned<T>(v.data(), v.row_bytes(), which);
   }
   if (f.channels() != 1 && f.channels() != 3)
     throw invalid_argument(who + ": MergeMertens needs 1 or 3 channels, got " + std::to_string(f.channels()));
@@ -180,7 +173,7 @@ void fuse_async(const cuda_executor& exec, std::span<const image_view<const T>> 
     throw invalid_argument(who + ": the asynchronous MergeMertens needs device images (use the overload returning an image)");
   if (out.empty() || out.space() != memory_space::device)
     throw invalid_argument(who + ": the output must be a non-empty device view");
-  if (!aligned<float>(out.data(), out.row_bytes()))
+  if (!rows_aligned<float>(out.data(), out.row_bytes()))
     throw invalid_argument(who + ": the output's rows must start on 4-byte boundaries");
   if (out.width() != f.width() || out.height() != f.height() || out.channels() != f.channels())
     throw invalid_argument(who + ": the output is " + std::to_string(out.width()) + "x" + std::to_string(out.height()) +

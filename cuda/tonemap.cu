@@ -78,13 +78,6 @@ __global__ void apply_tonemap(plane src, float* dst, long long dst_row_bytes, lo
   }
 }
 
-/// A misaligned float access faults the kernel with a sticky error (the whole context becomes unusable),
-/// so device views whose rows do not start on 4-byte boundaries are rejected up front.
-void check_aligned(const float* data, std::ptrdiff_t row_bytes) {
-  HDRGPU_EXPECTS(reinterpret_cast<std::uintptr_t>(data) % sizeof(float) == 0 && row_bytes % std::ptrdiff_t(sizeof(float)) == 0,
-                 "tonemap_gamma: device rows must start on 4-byte boundaries");
-}
-
 void check_gamma(float gamma) {
   if (!std::isfinite(gamma) || !(gamma > 0.0f))
     throw invalid_argument("tonemap_gamma: gamma must be finite and > 0, got " + std::to_string(gamma));
@@ -121,7 +114,7 @@ void enqueue_tonemap(cuda_context& ctx, plane src, float* dst, long long dst_row
 image<float> tonemap_gamma(const cuda_executor& exec, image_view<const float> src, const tonemap_options& opts) {
   HDRGPU_EXPECTS(!src.empty(), "tonemap_gamma: empty image");
   detail::check_gamma(opts.gamma);
-  if (src.space() == memory_space::device) detail::check_aligned(src.data(), src.row_bytes());
+  if (src.space() == memory_space::device) detail::check_rows_aligned<float>(src.data(), src.row_bytes(), "tonemap_gamma");
   detail::cuda_context& ctx = exec.context();
   ctx.activate();
   const int w = src.width(), h = src.height(), c = src.channels();
@@ -155,8 +148,8 @@ void tonemap_gamma(const cuda_executor& exec, image_view<const float> src, image
   HDRGPU_EXPECTS(src.width() == dst.width() && src.height() == dst.height() && src.channels() == dst.channels(),
                  "tonemap_gamma: source and destination differ in size or channel count");
   detail::check_gamma(opts.gamma);
-  detail::check_aligned(src.data(), src.row_bytes());
-  detail::check_aligned(dst.data(), dst.row_bytes());
+  detail::check_rows_aligned<float>(src.data(), src.row_bytes(), "tonemap_gamma");
+  detail::check_rows_aligned<float>(dst.data(), dst.row_bytes(), "tonemap_gamma");
   detail::cuda_context& ctx = exec.context();
   ctx.activate();
   const long long row_len = (long long)src.width() * src.channels();
