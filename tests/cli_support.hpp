@@ -56,16 +56,7 @@ inline peak_run cli_peak_rss(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, double(ru.ru_maxrss) / 1024.0};
 }
 
-struct temp_dir {
-  fs::path path;
-  explicit temp_dir(const std::string& tag = "cli") {
-    static int n = 0;
-    path = fs::temp_directory_path() / ("hdrgpu_" + tag + "_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
+using hdrgpu_test::temp_dir;
 
 /// `count` synthetic PNG stacks (stack_0000 ...) of `size` in `dir`, via `hdrgpu synth`.
 inline void make_stacks(const fs::path& dir, int count, const std::string& size, int exposures = 3, int seed = 5) {

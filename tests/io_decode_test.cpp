@@ -24,19 +24,10 @@ using hdrgpu::image_view;
 
 namespace {
 
-struct scratch_dir {
-  fs::path path;
-  scratch_dir() {
-    static std::atomic<int> n{0};
-    path = fs::temp_directory_path() / ("hdrgpu-decode-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    fs::create_directories(path);
-  }
-  ~scratch_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path / name; }
+struct scratch_dir : hdrgpu_test::temp_dir {
+  scratch_dir() : temp_dir("decode-test") {}
 };
+
 
 std::vector<std::uint8_t> slurp(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);

@@ -23,19 +23,10 @@ using hdrgpu::image;
 
 namespace {
 
-struct scratch_dir {
-  fs::path path;
-  scratch_dir() {
-    static std::atomic<int> n{0};
-    path = fs::temp_directory_path() / ("hdrgpu-exif-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    fs::create_directories(path);
-  }
-  ~scratch_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path / name; }
+struct scratch_dir : hdrgpu_test::temp_dir {
+  scratch_dir() : temp_dir("exif-test") {}
 };
+
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 

@@ -1,7 +1,5 @@
 // EXR compression choices: all lossless for float, smaller than none for a smooth image, and the
 // parser's spellings.
-#include <unistd.h>
-
 #include <cmath>
 #include <filesystem>
 
@@ -18,8 +16,8 @@ TEST_SUITE("io.radiance") {
     for (int y = 0; y < map.height(); ++y)
       for (int x = 0; x < map.width(); ++x)
         for (int c = 0; c < 3; ++c) map.at(x, y, c) = std::exp(0.05f * float(x) - 0.03f * float(y)) * float(c + 1);
-    const fs::path dir = fs::temp_directory_path() / ("hdrgpu_exrc_" + std::to_string(::getpid()));
-    fs::create_directories(dir);
+    const hdrgpu_test::temp_dir tmp("exr-compression");
+    const fs::path& dir = tmp.path;
     std::uintmax_t none_size = 0;
     for (const char* name : {"none", "rle", "zips", "zip"}) {
       CAPTURE(name);
@@ -31,7 +29,6 @@ TEST_SUITE("io.radiance") {
       if (std::string(name) == "none") none_size = fs::file_size(f);
       else if (std::string(name) == "zip") CHECK(fs::file_size(f) < none_size);
     }
-    fs::remove_all(dir);
     CHECK_THROWS_AS(io::parse_exr_compression("lzma"), invalid_argument);
   }
 }

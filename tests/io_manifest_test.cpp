@@ -14,19 +14,10 @@ namespace io = hdrgpu::io;
 
 namespace {
 
-struct scratch_dir {
-  fs::path path;
-  scratch_dir() {
-    static std::atomic<int> n{0};
-    path = fs::temp_directory_path() / ("hdrgpu-manifest-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    fs::create_directories(path);
-  }
-  ~scratch_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path / name; }
+struct scratch_dir : hdrgpu_test::temp_dir {
+  scratch_dir() : temp_dir("manifest-test") {}
 };
+
 
 fs::path write(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());

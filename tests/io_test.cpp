@@ -30,28 +30,8 @@ using hdrgpu::image_view;
 
 namespace {
 
-// A fresh directory under the system temp dir, removed with everything in it.
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    static std::atomic<int> n{0};
-    path = fs::temp_directory_path() /
-           ("hdrgpu-io-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + "-" +
-            std::to_string(std::random_device{}()));
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path / name; }
-  std::vector<std::string> names() const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(path)) out.push_back(e.path().filename().string());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-};
+using hdrgpu_test::temp_dir;
+
 
 std::string slurp(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);

@@ -5,11 +5,16 @@
 
 #include <hdrgpu/error.hpp>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace hdrgpu_test {
 
@@ -35,6 +40,33 @@ double max_rel_diff(const A& a, const B& b, std::size_t n, double floor = 1e-30)
   }
   return m;
 }
+
+/// A fresh folder under the system temp dir (named after `tag`, the process and a counter), removed with
+/// everything in it at scope exit.
+struct temp_dir {
+  std::filesystem::path path;
+  explicit temp_dir(const std::string& tag = "test") {
+    static std::atomic<int> n{0};
+    path = std::filesystem::temp_directory_path() /
+           ("hdrgpu-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  std::filesystem::path operator/(const std::string& name) const { return path / name; }
+  /// File names directly inside the folder, sorted.
+  std::vector<std::string> names() const {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(path)) out.push_back(e.path().filename().string());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+};
 
 /// The message of the hdrgpu::invalid_argument `fn` throws; "" and a failed check when it throws
 /// nothing or something else.
