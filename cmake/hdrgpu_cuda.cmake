@@ -1,8 +1,57 @@
-# Resolves HDRGPU_ENABLE_CUDA (AUTO|ON|OFF) into HDRGPU_HAS_CUDA and enables the CUDA language.
+# Resolves HDRGPU_ENABLE_CUDA (AUTO|ON|OFF) and HDRGPU_CUDA_EMULATOR into HDRGPU_HAS_CUDA and enables the
+# CUDA language when kernels are compiled by nvcc.
 # Architectures must be chosen before enable_language(CUDA); override with -DCMAKE_CUDA_ARCHITECTURES=...
+#
+# HDRGPU_CUDA_EMULATOR=<dir of cudaemu>: the CUDA backend is compiled with g++ through the emulator's
+# `emucc` and linked with its CPU runtime instead of cudart, so the GPU code and its tests run on a machine
+# without a GPU (or nvcc). Only the toolkit's headers are needed. For tests; never ship such a build.
 include(CheckLanguage)
+set(HDRGPU_CUDA_EMULATOR "" CACHE PATH "Folder of the cudaemu CUDA emulator: build the CUDA backend to run on the CPU (tests only)")
 set(HDRGPU_HAS_CUDA OFF)
+set(HDRGPU_CUDA_EMULATED OFF)
 string(TOUPPER "${HDRGPU_ENABLE_CUDA}" _hdrgpu_cuda_mode)
+if(NOT _hdrgpu_cuda_mode MATCHES "^(AUTO|ON|OFF)$")
+  message(FATAL_ERROR "HDRGPU_ENABLE_CUDA must be AUTO, ON or OFF (got '${HDRGPU_ENABLE_CUDA}')")
+endif()
+
+if(HDRGPU_CUDA_EMULATOR)
+  if(_hdrgpu_cuda_mode STREQUAL "OFF")
+    message(FATAL_ERROR "HDRGPU_CUDA_EMULATOR is set but HDRGPU_ENABLE_CUDA=OFF: the emulator builds the CUDA backend")
+  endif()
+  get_filename_component(_emu "${HDRGPU_CUDA_EMULATOR}" ABSOLUTE BASE_DIR "${PROJECT_SOURCE_DIR}")
+  if(NOT IS_DIRECTORY "${_emu}")
+    message(FATAL_ERROR "HDRGPU_CUDA_EMULATOR=${HDRGPU_CUDA_EMULATOR}: no such folder (expected the cudaemu tool's "
+                        "folder, holding emucc, cuda_emu.h, emu_runtime.cpp and include/cub)")
+  endif()
+  set(_missing "")
+  foreach(_f emucc cuda_emu.h emu_runtime.cpp include/cub)
+    if(NOT EXISTS "${_emu}/${_f}")
+      list(APPEND _missing "${_f}")
+    endif()
+  endforeach()
+  if(_missing)
+    list(JOIN _missing ", " _missing)
+    message(FATAL_ERROR "HDRGPU_CUDA_EMULATOR=${_emu} is not the cudaemu tool: missing ${_missing}")
+  endif()
+  find_package(Python3 COMPONENTS Interpreter)
+  if(NOT Python3_Interpreter_FOUND)
+    message(FATAL_ERROR "HDRGPU_CUDA_EMULATOR: emucc needs python3, which was not found")
+  endif()
+  # The toolkit's headers (cuda_runtime.h, CCCL) without its compiler: the emulator implements the runtime.
+  find_path(HDRGPU_CUDA_INCLUDE_DIR cuda_runtime.h
+            HINTS ENV CUDA_HOME ENV CUDA_PATH PATH_SUFFIXES include PATHS /usr/local/cuda/include /usr/include)
+  if(NOT HDRGPU_CUDA_INCLUDE_DIR)
+    message(FATAL_ERROR "HDRGPU_CUDA_EMULATOR: the CUDA toolkit's headers (cuda_runtime.h) were not found; set CUDA_HOME")
+  endif()
+  set(HDRGPU_CUDA_EMULATOR_DIR "${_emu}")
+  set(HDRGPU_HAS_CUDA ON)
+  set(HDRGPU_CUDA_EMULATED ON)
+  set(HDRGPU_HAS_CUDA_01 1)
+  set(HDRGPU_CUDA_EMULATED_01 1)
+  message(STATUS "hdrgpu: CUDA backend EMULATED on the CPU by ${_emu} (toolkit headers: ${HDRGPU_CUDA_INCLUDE_DIR})")
+  return()
+endif()
+
 if(_hdrgpu_cuda_mode STREQUAL "AUTO" OR _hdrgpu_cuda_mode STREQUAL "ON")
   if(NOT CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)
     set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
@@ -13,9 +62,8 @@ if(_hdrgpu_cuda_mode STREQUAL "AUTO" OR _hdrgpu_cuda_mode STREQUAL "ON")
   elseif(_hdrgpu_cuda_mode STREQUAL "ON")
     message(FATAL_ERROR "HDRGPU_ENABLE_CUDA=ON but no CUDA compiler was found")
   endif()
-elseif(NOT _hdrgpu_cuda_mode STREQUAL "OFF")
-  message(FATAL_ERROR "HDRGPU_ENABLE_CUDA must be AUTO, ON or OFF (got '${HDRGPU_ENABLE_CUDA}')")
 endif()
+set(HDRGPU_CUDA_EMULATED_01 0)
 if(HDRGPU_HAS_CUDA)
   if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
     # Real code for Turing, Ampere, Ada, Hopper (90: H100/H200) and Blackwell (100, 120) — CUDA 13's

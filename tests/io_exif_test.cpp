@@ -241,7 +241,7 @@ TEST_SUITE("io.stack") {
     CHECK(std::equal(a.data(), a.data() + a.size(), b.data(), b.data() + b.size()));
   }
 
-  TEST_CASE("window-handheld loads upright with EXIF times; --ignore-orientation keeps it stored") {
+  TEST_CASE("window-handheld loads upright with EXIF times and --ignore-orientation keeps it stored") {
     HDRGPU_REQUIRE_DATA("window-handheld");
     const fs::path src = hdrgpu_test::data_root() / "window-handheld";
     scratch_dir root;
