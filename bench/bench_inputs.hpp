@@ -2,12 +2,14 @@
 // as cv::Mat (for OpenCV) and as hdrgpu views of the same bytes.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include <benchmark/benchmark.h>
 #include <opencv2/core.hpp>
 
+#include <hdrgpu/cuda_diagnostics.hpp>
 #include <hdrgpu/cuda_executor.hpp>
 #include <hdrgpu/hdrgpu.hpp>
 
@@ -36,5 +38,13 @@ bool usable(benchmark::State& state, const bench_stack& s);
 hdrgpu::cpu_executor& cpu();
 /// The CUDA executor every case shares, or nullptr after marking the case skipped (no device).
 hdrgpu::cuda_executor* gpu(benchmark::State& state);
+
+/// Launches a kernel-only case enqueues back to back per benchmark iteration.
+inline constexpr int kBackToBack = 20;
+/// Seconds of device time per call of `enqueue` (which only enqueues on exec's stream), measured with
+/// events around kBackToBack calls and one synchronisation: for State::SetIterationTime (UseManualTime).
+inline double kernel_seconds(const hdrgpu::cuda_executor& exec, const std::function<void()>& enqueue) {
+  return hdrgpu::detail::time_enqueued_ms(exec, enqueue, kBackToBack) / 1e3;
+}
 
 }  // namespace hdrgpu_bench

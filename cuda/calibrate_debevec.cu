@@ -67,9 +67,12 @@ class blob {
     return off;
   }
   std::size_t size() const { return size_; }
-  void copy_to(void* dst) const {
+  /// The parts as one-row planes at their offsets, for staging_ring::upload.
+  std::vector<host_plane> planes() const {
+    std::vector<host_plane> out;
     for (const auto& p : parts_)
-      if (p.bytes) std::memcpy(static_cast<char*>(dst) + p.off, p.src, p.bytes);
+      if (p.bytes) out.push_back({p.src, std::ptrdiff_t(p.bytes), 1, p.bytes, p.off});
+    return out;
   }
 
  private:
@@ -164,9 +167,7 @@ void debevec_batch(cuda_context& ctx, std::span<const exposure_stack<std::uint8_
                     o_levels = up.add(levels), o_gather = up.add(gathers), o_pts = up.add(points),
                     o_img = up.add(images), o_rows = up.add(row_bytes);
   device_buffer<std::byte> d_in(ctx, up.size());
-  void* staging = ctx.staging(ctx.upload_staging(), up.size());
-  up.copy_to(staging);
-  HDRGPU_CUDA_CHECK(cudaMemcpyAsync(d_in.data(), staging, up.size(), cudaMemcpyHostToDevice, ctx.stream()));
+  ctx.staging().upload(d_in.data(), up.planes(), ctx.stream());
   auto in = [&](std::size_t off) { return reinterpret_cast<char*>(d_in.data()) + off; };
 
   const int n_systems = int(systems.size());
@@ -207,11 +208,10 @@ void debevec_batch(cuda_context& ctx, std::span<const exposure_stack<std::uint8_
   debevec_solve_kernel<<<blocks, kThreads, smem, ctx.stream()>>>(p);
   HDRGPU_CUDA_CHECK_LAUNCH();
 
-  void* host_out = ctx.staging(ctx.download_staging(), out_bytes);
-  HDRGPU_CUDA_CHECK(cudaMemcpyAsync(host_out, d_out.data(), out_bytes, cudaMemcpyDeviceToHost, ctx.stream()));
-  ctx.synchronize();  // also retires the upload staging before the next call reuses it
+  std::vector<std::byte> host_out(out_bytes);
+  ctx.staging().download_sync(host_out.data(), d_out.data(), out_bytes, ctx.stream());
 
-  const float* response = static_cast<const float*>(host_out);
+  const float* response = reinterpret_cast<const float*>(host_out.data());
   const int* status = reinterpret_cast<const int*>(response + out_floats);
   int sys = 0;
   for (std::size_t k = 0; k < jobs.size(); ++k) {
@@ -237,7 +237,7 @@ void debevec_batch(cuda_context& ctx, std::span<const exposure_stack<std::uint8_
 response_curve calibrate_debevec(const cuda_executor& exec, const exposure_stack<std::uint8_t>& stack,
                                  const calibrate_debevec_options& opts) {
   detail::cuda_context& ctx = exec.context();
-  ctx.activate();
+  const auto scope = ctx.activate();
   calibration_result r;
   detail::debevec_batch(ctx, std::span<const exposure_stack<std::uint8_t>>(&stack, 1), opts, true, &r);
   return std::move(r.response);
@@ -247,7 +247,7 @@ std::vector<calibration_result> calibrate_debevec_batch(const cuda_executor& exe
                                                         std::span<const exposure_stack<std::uint8_t>> stacks,
                                                         const calibrate_debevec_options& opts) {
   detail::cuda_context& ctx = exec.context();
-  ctx.activate();
+  const auto scope = ctx.activate();
   std::vector<calibration_result> results(stacks.size());
   // Launches of at most kMaxBatch stacks and about kMaxLevelBytes of sample levels (an upper bound:
   // `samples` points per image and channel), so host and device staging stay bounded.

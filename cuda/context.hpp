@@ -7,7 +7,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <exception>
+#include <functional>
+#include <list>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,86 +21,110 @@
 #include <hdrgpu/image.hpp>
 
 #include "check.hpp"
+#include "staging.hpp"
 
 namespace hdrgpu::detail {
 
-/// Grow-only page-locked host buffer (cudaMallocHost), the staging area of synchronous calls.
-class pinned_buffer {
+/// Makes `device` current on the calling thread for the scope and then restores the caller's current
+/// device, so no hdrgpu call leaves the application's device selection changed.
+class [[nodiscard]] device_scope {
  public:
-  pinned_buffer() = default;
-  pinned_buffer(const pinned_buffer&) = delete;
-  pinned_buffer& operator=(const pinned_buffer&) = delete;
-  ~pinned_buffer() { release(); }
-
-  /// At least `bytes` bytes; contents are not preserved when it grows.
-  void* reserve(std::size_t bytes) {
-    if (bytes > size_) {
-      release();
-      HDRGPU_CUDA_CHECK(cudaMallocHost(&ptr_, bytes));
-      size_ = bytes;
-    }
-    return ptr_;
+  explicit device_scope(int device) : device_(device) {
+    HDRGPU_CUDA_CHECK(cudaGetDevice(&previous_));
+    if (previous_ != device_) HDRGPU_CUDA_CHECK(cudaSetDevice(device_));
   }
-  std::size_t size() const noexcept { return size_; }
+  device_scope(const device_scope&) = delete;
+  device_scope& operator=(const device_scope&) = delete;
+  ~device_scope() {
+    if (previous_ != device_) release_checked(cudaSetDevice(previous_));
+  }
 
  private:
-  void release() noexcept {
-    if (ptr_) cudaFreeHost(ptr_);
-    ptr_ = nullptr;
-    size_ = 0;
-  }
-  void* ptr_ = nullptr;
-  std::size_t size_ = 0;
+  int device_;
+  int previous_ = -1;
+};
+
+class cuda_context;
+
+/// Device copies of small host tables (the merges' LUTs), kept per executor and keyed by what they are
+/// built from, so a stream of calls with the same response uploads them once. Least recently used
+/// entries beyond `capacity` are freed (in stream order).
+class table_cache {
+ public:
+  static constexpr std::size_t capacity = 8;
+  /// The device copy of the table that `build()` makes from (`tag`, `key`): built and uploaded on a miss.
+  const float* find_or_add(cuda_context& ctx, std::uint64_t tag, std::span<const float> key,
+                           const std::function<std::vector<float>()>& build);
+  std::size_t size() const noexcept { return entries_.size(); }
+  void clear() noexcept { entries_.clear(); }
+
+ private:
+  struct entry;
+  std::list<std::shared_ptr<entry>> entries_;  // most recently used first
 };
 
 /// Everything one cuda_executor owns or borrows. Not thread-safe (see cuda_executor).
 class cuda_context {
  public:
-  cuda_context(int device, cudaStream_t stream, bool owns_stream, std::shared_ptr<device_memory_resource> memory)
-      : device_(device), stream_(stream), owns_stream_(owns_stream), memory_(std::move(memory)) {}
+  cuda_context(const cuda_executor::options& opts, cudaStream_t stream, bool owns_stream,
+               std::shared_ptr<device_memory_resource> memory)
+      : opts_(opts), stream_(stream), owns_stream_(owns_stream), memory_(std::move(memory)),
+        staging_(opts.staging_bytes) {
+    opts_.memory = memory_;
+    opts_.stream = nullptr;  // lanes get their own
+  }
   cuda_context(const cuda_context&) = delete;
   cuda_context& operator=(const cuda_context&) = delete;
-  ~cuda_context() {
-    if (owns_stream_) {
-      int previous = -1;  // restored: destroying an executor must not switch the caller's current device
-      if (cudaGetDevice(&previous) != cudaSuccess) previous = -1;
-      cudaSetDevice(device_);
-      cudaStreamSynchronize(stream_);
-      cudaStreamDestroy(stream_);
-      if (previous >= 0 && previous != device_) cudaSetDevice(previous);
-      (void)cudaGetLastError();  // a failure here must not surface in the caller's next check
-    }
-  }
+  ~cuda_context();
 
-  int device() const noexcept { return device_; }
+  int device() const noexcept { return opts_.device; }
   cudaStream_t stream() const noexcept { return stream_; }
   device_memory_resource& memory() const noexcept { return *memory_; }
   const std::shared_ptr<device_memory_resource>& memory_ptr() const noexcept { return memory_; }
   const cudaDeviceProp& props() const noexcept { return props_; }
   void set_props(const cudaDeviceProp& p) { props_ = p; }
+  /// Options for executors that share this one's device, memory and limits (its lanes).
+  const cuda_executor::options& lane_options() const noexcept { return opts_; }
 
-  /// Makes this executor's device current on the calling thread (every entry point calls it first).
-  void activate() const { HDRGPU_CUDA_CHECK(cudaSetDevice(device_)); }
+  /// Makes this executor's device current until the returned scope ends (every entry point holds one).
+  device_scope activate() const { return device_scope(opts_.device); }
   void synchronize() const { HDRGPU_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
 
-  /// `bytes` of `buf`. Before growing it waits for the stream: a failed call may have returned with a
-  /// copy from the old buffer still queued (its device side is freed in stream order, this side is not).
-  void* staging(pinned_buffer& buf, std::size_t bytes) {
-    if (bytes > buf.size()) synchronize();
-    return buf.reserve(bytes);
+  /// An uninitialised host image for a synchronous call's result, from options::result_allocator.
+  template <class T>
+  image<T> new_image(int width, int height, int channels, channel_order order) const {
+    return image<T>::allocate(width, height, channels, order, opts_.result_allocator);
   }
+
+  staging_ring& staging() noexcept { return staging_; }
+  table_cache& tables() noexcept { return tables_; }
   std::vector<cuda_executor>& lanes() noexcept { return lanes_; }
-  pinned_buffer& upload_staging() noexcept { return up_; }
-  pinned_buffer& download_staging() noexcept { return down_; }
 
  private:
-  int device_;
+  cuda_executor::options opts_;
   cudaStream_t stream_;
   bool owns_stream_;
   std::shared_ptr<device_memory_resource> memory_;
   cudaDeviceProp props_{};
-  pinned_buffer up_, down_;
+  staging_ring staging_;
+  table_cache tables_;
   std::vector<cuda_executor> lanes_;  // see cuda_executor::lanes
+};
+
+/// Held by synchronous entry points that upload host images: if the call fails after a copy was queued,
+/// it waits for the stream before the exception leaves, so the caller may free its (pinned) images at once.
+class sync_on_unwind {
+ public:
+  explicit sync_on_unwind(const cuda_context& ctx) : stream_(ctx.stream()), exceptions_(std::uncaught_exceptions()) {}
+  sync_on_unwind(const sync_on_unwind&) = delete;
+  sync_on_unwind& operator=(const sync_on_unwind&) = delete;
+  ~sync_on_unwind() {
+    if (std::uncaught_exceptions() > exceptions_) release_checked(cudaStreamSynchronize(stream_));
+  }
+
+ private:
+  cudaStream_t stream_;
+  int exceptions_;
 };
 
 /// Typed device allocation from the context's memory resource, freed in stream order: it is safe to
@@ -164,6 +192,10 @@ void check_rows_aligned(const void* data, std::ptrdiff_t row_bytes, const std::s
 /// Most exposures a device kernel takes in one launch (the descriptor travels as a kernel parameter).
 inline constexpr int max_device_exposures = 64;
 
+/// Bytes between the starts of the images of an uploaded stack: whole 256-byte blocks, so every image
+/// (not only the first) is aligned for the kernels' wide loads.
+inline std::size_t packed_image_stride(std::size_t image_bytes) { return (image_bytes + 255) / 256 * 256; }
+
 /// A stack as kernels see it: per-exposure base pointers, pitches and times, passed by value.
 template <class T>
 struct stack_desc {
@@ -171,6 +203,7 @@ struct stack_desc {
   long long row_bytes[max_device_exposures];
   float time[max_device_exposures];
   int n, width, height, channels;
+  bool packed;  ///< every image's rows are contiguous (row_bytes = width * channels * sizeof(T)) and 16-byte aligned
 
   __host__ __device__ const T* row(int j, int y) const {
     return reinterpret_cast<const T*>(reinterpret_cast<const char*>(image[j]) + row_bytes[j] * y);
@@ -179,7 +212,7 @@ struct stack_desc {
 };
 
 /// A stack whose pixels are on the device: either the caller's device views (nothing copied) or a
-/// packed copy of host views made through the context's pinned staging buffer.
+/// packed copy of host views.
 template <class T>
 struct device_stack {
   stack_desc<T> desc{};
@@ -187,8 +220,9 @@ struct device_stack {
 };
 
 /// Checks the stack (count, exposure limit) and makes its pixels available on the device. Host views
-/// are copied into pinned staging and uploaded asynchronously; the staging buffer is reused by the next
-/// upload, so synchronous entry points must finish (synchronize) before returning.
+/// are uploaded asynchronously (pinned views directly, others through the context's staging); pinned
+/// views must stay valid until the stream reaches the copy, so synchronous entry points synchronise
+/// before returning.
 template <class T>
 device_stack<std::remove_const_t<T>> to_device(cuda_context& ctx, const exposure_stack<T>& stack) {
   using U = std::remove_const_t<T>;
@@ -203,36 +237,45 @@ device_stack<std::remove_const_t<T>> to_device(cuda_context& ctx, const exposure
   d.height = stack.height();
   d.channels = stack.channels();
   for (int j = 0; j < d.n; ++j) d.time[j] = stack.time(std::size_t(j));
+  const std::size_t row = std::size_t(d.width) * std::size_t(d.channels) * sizeof(U);
   if (stack.space() == memory_space::device) {
+    d.packed = true;
     for (int j = 0; j < d.n; ++j) {
       d.image[j] = stack[std::size_t(j)].data();
       d.row_bytes[j] = stack[std::size_t(j)].row_bytes();
+      d.packed = d.packed && std::size_t(d.row_bytes[j]) == row && reinterpret_cast<std::uintptr_t>(d.image[j]) % 16 == 0;
     }
     return out;
   }
-  const std::size_t row = std::size_t(d.width) * std::size_t(d.channels);
-  const std::size_t per_image = row * std::size_t(d.height);
-  const std::size_t total = per_image * std::size_t(d.n);
-  out.storage = device_buffer<U>(ctx, total);
-  U* staging = static_cast<U*>(ctx.staging(ctx.upload_staging(), total * sizeof(U)));
+  const std::size_t stride = packed_image_stride(row * std::size_t(d.height));
+  out.storage = device_buffer<U>(ctx, stride * std::size_t(d.n) / sizeof(U));
+  std::vector<host_plane> planes(std::size_t(d.n));
   for (int j = 0; j < d.n; ++j) {
     const auto& v = stack[std::size_t(j)];
-    U* dst = staging + per_image * std::size_t(j);
-    for (int y = 0; y < d.height; ++y) std::memcpy(dst + row * std::size_t(y), v.row(y), row * sizeof(U));
-    d.image[j] = out.storage.data() + per_image * std::size_t(j);
-    d.row_bytes[j] = static_cast<long long>(row * sizeof(U));
+    planes[std::size_t(j)] = {v.data(), v.row_bytes(), std::size_t(d.height), row, stride * std::size_t(j)};
+    d.image[j] = reinterpret_cast<const U*>(reinterpret_cast<const char*>(out.storage.data()) + stride * std::size_t(j));
+    d.row_bytes[j] = static_cast<long long>(row);
   }
-  HDRGPU_CUDA_CHECK(cudaMemcpyAsync(out.storage.data(), staging, total * sizeof(U), cudaMemcpyHostToDevice, ctx.stream()));
+  d.packed = true;
+  ctx.staging().upload(out.storage.data(), planes, ctx.stream());
   return out;
 }
 
-/// Copies `n` elements from the device into `host` through pinned staging and waits for the stream.
+/// Uploads a host image (any pitch) into a packed device buffer on ctx's stream (see to_device).
+template <class T>
+device_buffer<std::remove_const_t<T>> upload_packed(cuda_context& ctx, image_view<T> src) {
+  using U = std::remove_const_t<T>;
+  const std::size_t row = std::size_t(src.width()) * std::size_t(src.channels()) * sizeof(U);
+  device_buffer<U> d(ctx, std::size_t(src.width()) * std::size_t(src.height()) * std::size_t(src.channels()));
+  const host_plane plane{src.data(), src.row_bytes(), std::size_t(src.height()), row, 0};
+  ctx.staging().upload(d.data(), std::span<const host_plane>(&plane, 1), ctx.stream());
+  return d;
+}
+
+/// Copies `n` elements from the device into `host` and waits for the stream.
 template <class T>
 void download_sync(cuda_context& ctx, const T* device, std::size_t n, T* host) {
-  void* staging = ctx.staging(ctx.download_staging(), n * sizeof(T));
-  HDRGPU_CUDA_CHECK(cudaMemcpyAsync(staging, device, n * sizeof(T), cudaMemcpyDeviceToHost, ctx.stream()));
-  ctx.synchronize();
-  std::memcpy(host, staging, n * sizeof(T));
+  ctx.staging().download_sync(host, device, n * sizeof(T), ctx.stream());
 }
 
 /// Grid size for a grid-stride loop over `n` items: enough blocks to fill the device, no more.

@@ -59,8 +59,24 @@ __global__ void rgbe_kernel(pitched<const float> src, pitched<std::uint8_t> dst,
   }
 }
 
-/// A float source on the device: the caller's device view in place, or a packed upload of a host view
-/// through pinned staging (the caller must synchronise before the staging buffer is reused).
+/// NaN and infinite samples of a pitched float image, added to *count.
+__global__ void nonfinite_kernel(pitched<const float> src, long long row_len, long long n, unsigned long long* count) {
+  __shared__ unsigned long long block_count;
+  if (threadIdx.x == 0) block_count = 0;
+  __syncthreads();
+  unsigned long long local = 0;
+  const long long stride = (long long)gridDim.x * blockDim.x;
+  for (long long k = (long long)blockIdx.x * blockDim.x + threadIdx.x; k < n; k += stride) {
+    const int y = int(k / row_len);
+    const float v = src.row(y)[k - (long long)y * row_len];
+    local += fabsf(v) <= 3.402823466e38f ? 0 : 1;  // false for NaN too
+  }
+  if (local) atomicAdd(&block_count, local);
+  __syncthreads();
+  if (threadIdx.x == 0 && block_count) atomicAdd(count, block_count);
+}
+
+/// A float source on the device: the caller's device view in place, or a packed upload of a host view.
 struct device_source {
   pitched<const float> view{};
   device_buffer<float> storage;
@@ -72,15 +88,8 @@ device_source source_on_device(cuda_context& ctx, image_view<const float> src) {
     s.view = {src.data(), (long long)src.row_bytes()};
     return s;
   }
-  const std::size_t row_len = std::size_t(src.width()) * std::size_t(src.channels());
-  const std::size_t n = row_len * std::size_t(src.height());
-  float* staging = static_cast<float*>(ctx.staging(ctx.upload_staging(), n * sizeof(float)));
-  for (int y = 0; y < src.height(); ++y)
-    std::memcpy(staging + row_len * std::size_t(y), src.row(y), row_len * sizeof(float));
-  s.storage = device_buffer<float>(ctx, n);
-  HDRGPU_CUDA_CHECK(
-      cudaMemcpyAsync(s.storage.data(), staging, n * sizeof(float), cudaMemcpyHostToDevice, ctx.stream()));
-  s.view = {s.storage.data(), (long long)(row_len * sizeof(float))};
+  s.storage = upload_packed(ctx, src);
+  s.view = {s.storage.data(), (long long)(std::size_t(src.width()) * std::size_t(src.channels()) * sizeof(float))};
   return s;
 }
 
@@ -121,7 +130,7 @@ void check_device_pair(const image_view<const float>& src, int dst_width, int ds
 
 void copy_to_device(const cuda_executor& exec, void* device_dst, const void* host_src, std::size_t bytes) {
   cuda_context& ctx = exec.context();
-  ctx.activate();
+  const auto scope = ctx.activate();
   if (!bytes) return;
   HDRGPU_CUDA_CHECK(cudaMemcpyAsync(device_dst, host_src, bytes, cudaMemcpyHostToDevice, ctx.stream()));
   ctx.synchronize();
@@ -129,7 +138,7 @@ void copy_to_device(const cuda_executor& exec, void* device_dst, const void* hos
 
 void copy_to_host(const cuda_executor& exec, void* host_dst, const void* device_src, std::size_t bytes) {
   cuda_context& ctx = exec.context();
-  ctx.activate();
+  const auto scope = ctx.activate();
   if (!bytes) return;
   HDRGPU_CUDA_CHECK(cudaMemcpyAsync(host_dst, device_src, bytes, cudaMemcpyDeviceToHost, ctx.stream()));
   ctx.synchronize();
@@ -137,44 +146,69 @@ void copy_to_host(const cuda_executor& exec, void* host_dst, const void* device_
 
 void copy_on_device(const cuda_executor& exec, void* device_dst, const void* device_src, std::size_t bytes) {
   cuda_context& ctx = exec.context();
-  ctx.activate();
+  const auto scope = ctx.activate();
   if (!bytes) return;
   HDRGPU_CUDA_CHECK(cudaMemcpyAsync(device_dst, device_src, bytes, cudaMemcpyDeviceToDevice, ctx.stream()));
+}
+
+std::size_t staging_held(const cuda_executor& exec) { return exec.context().staging().held(); }
+
+namespace {
+/// Two timing events, destroyed (errors cleared) whatever happens.
+struct event_pair {
+  cudaEvent_t start{}, stop{};
+  event_pair() {
+    HDRGPU_CUDA_CHECK(cudaEventCreate(&start));
+    const cudaError_t e = cudaEventCreate(&stop);
+    if (e != cudaSuccess) {
+      release_checked(cudaEventDestroy(start));
+      HDRGPU_CUDA_CHECK(e);
+    }
+  }
+  ~event_pair() {
+    release_checked(cudaEventDestroy(start));
+    release_checked(cudaEventDestroy(stop));
+  }
+  event_pair(const event_pair&) = delete;
+  event_pair& operator=(const event_pair&) = delete;
+  /// Milliseconds between the events once `stop` has been reached.
+  float elapsed_ms() const {
+    HDRGPU_CUDA_CHECK(cudaEventSynchronize(stop));
+    float ms = 0.0f;
+    HDRGPU_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
+    return ms;
+  }
+};
+}  // namespace
+
+double time_enqueued_ms(const cuda_executor& exec, const std::function<void()>& enqueue, int reps) {
+  HDRGPU_EXPECTS(reps > 0, "time_enqueued_ms: reps must be > 0");
+  cuda_context& ctx = exec.context();
+  const auto scope = ctx.activate();
+  const event_pair ev;
+  HDRGPU_CUDA_CHECK(cudaEventRecord(ev.start, ctx.stream()));
+  for (int r = 0; r < reps; ++r) enqueue();
+  HDRGPU_CUDA_CHECK(cudaEventRecord(ev.stop, ctx.stream()));
+  return double(ev.elapsed_ms()) / reps;
 }
 
 double measure_device_copy_gbps(const cuda_executor& exec, std::size_t bytes) {
   HDRGPU_EXPECTS(bytes > 0, "measure_device_copy_gbps: bytes must be > 0");
   cuda_context& ctx = exec.context();
-  ctx.activate();
+  const auto scope = ctx.activate();
   device_buffer<unsigned char> a(ctx, bytes), b(ctx, bytes);
   a.zero();
-  cudaEvent_t start{}, stop{};
-  HDRGPU_CUDA_CHECK(cudaEventCreate(&start));
-  const cudaError_t e = cudaEventCreate(&stop);
-  if (e != cudaSuccess) {
-    cudaEventDestroy(start);
-    HDRGPU_CUDA_CHECK(e);
-  }
+  HDRGPU_CUDA_CHECK(cudaMemcpyAsync(b.data(), a.data(), bytes, cudaMemcpyDeviceToDevice, ctx.stream()));  // warm-up
+  const event_pair ev;
   float best_ms = 0.0f;
-  try {
-    HDRGPU_CUDA_CHECK(cudaMemcpyAsync(b.data(), a.data(), bytes, cudaMemcpyDeviceToDevice, ctx.stream()));  // warm-up
-    for (int rep = 0; rep < 5; ++rep) {
-      HDRGPU_CUDA_CHECK(cudaEventRecord(start, ctx.stream()));
-      HDRGPU_CUDA_CHECK(cudaMemcpyAsync(b.data(), a.data(), bytes, cudaMemcpyDeviceToDevice, ctx.stream()));
-      HDRGPU_CUDA_CHECK(cudaEventRecord(stop, ctx.stream()));
-      HDRGPU_CUDA_CHECK(cudaEventSynchronize(stop));
-      float ms = 0.0f;
-      HDRGPU_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
-      if (rep == 0 || ms < best_ms) best_ms = ms;
-    }
-  } catch (...) {
-    cudaEventDestroy(start);
-    cudaEventDestroy(stop);
-    throw;
+  for (int rep = 0; rep < 5; ++rep) {
+    HDRGPU_CUDA_CHECK(cudaEventRecord(ev.start, ctx.stream()));
+    HDRGPU_CUDA_CHECK(cudaMemcpyAsync(b.data(), a.data(), bytes, cudaMemcpyDeviceToDevice, ctx.stream()));
+    HDRGPU_CUDA_CHECK(cudaEventRecord(ev.stop, ctx.stream()));
+    const float ms = ev.elapsed_ms();
+    if (rep == 0 || ms < best_ms) best_ms = ms;
   }
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
-  return best_ms > 0.0f ? 2.0 * double(bytes) / (double(best_ms) * 1e-3) / 1e9 : 0.0;
+  return best_ms > 0.0f ? 2.0 * double(bytes) / (double(best_ms) * 1e6) : 0.0;
 }
 
 }  // namespace detail
@@ -185,8 +219,9 @@ image<std::uint16_t> to_half(const cuda_executor& exec, image_view<const float> 
   HDRGPU_EXPECTS(!src.empty(), "to_half: empty image");
   if (src.space() == memory_space::device) detail::check_rows_aligned<float>(src.data(), src.row_bytes(), "to_half");
   detail::cuda_context& ctx = exec.context();
-  ctx.activate();
-  image<std::uint16_t> out(src.width(), src.height(), src.channels(), src.order());
+  const auto scope = ctx.activate();
+  image<std::uint16_t> out = ctx.new_image<std::uint16_t>(src.width(), src.height(), src.channels(), src.order());
+  const detail::sync_on_unwind guard(ctx);
   const detail::device_source in = detail::source_on_device(ctx, src);
   detail::device_buffer<std::uint16_t> d_out(ctx, out.size());
   const long long row_bytes = (long long)(std::size_t(src.width()) * src.channels() * sizeof(std::uint16_t));
@@ -200,7 +235,7 @@ void to_half(const cuda_executor& exec, image_view<const float> src, image_view<
                             "to_half");
   detail::check_rows_aligned<std::uint16_t>(dst.data(), dst.row_bytes(), "to_half");
   detail::cuda_context& ctx = exec.context();
-  ctx.activate();
+  const auto scope = ctx.activate();
   detail::enqueue_half(ctx, {src.data(), (long long)src.row_bytes()}, {dst.data(), (long long)dst.row_bytes()},
                        src.width(), src.height(), src.channels());
 }
@@ -209,8 +244,9 @@ image<std::uint8_t> to_rgbe(const cuda_executor& exec, image_view<const float> s
   HDRGPU_EXPECTS(!src.empty(), "to_rgbe: empty image");
   if (src.space() == memory_space::device) detail::check_rows_aligned<float>(src.data(), src.row_bytes(), "to_rgbe");
   detail::cuda_context& ctx = exec.context();
-  ctx.activate();
-  image<std::uint8_t> out(src.width(), src.height(), 4, channel_order::rgb);
+  const auto scope = ctx.activate();
+  image<std::uint8_t> out = ctx.new_image<std::uint8_t>(src.width(), src.height(), 4, channel_order::rgb);
+  const detail::sync_on_unwind guard(ctx);
   const detail::device_source in = detail::source_on_device(ctx, src);
   detail::device_buffer<std::uint8_t> d_out(ctx, out.size());
   detail::enqueue_rgbe(ctx, in.view, {d_out.data(), (long long)src.width() * 4}, src.width(), src.height(),
@@ -219,10 +255,28 @@ image<std::uint8_t> to_rgbe(const cuda_executor& exec, image_view<const float> s
   return out;
 }
 
+std::size_t count_nonfinite(const cuda_executor& exec, image_view<const float> img) {
+  HDRGPU_EXPECTS(!img.empty(), "count_nonfinite: empty image");
+  if (img.space() == memory_space::device) detail::check_rows_aligned<float>(img.data(), img.row_bytes(), "count_nonfinite");
+  detail::cuda_context& ctx = exec.context();
+  const auto scope = ctx.activate();
+  const detail::sync_on_unwind guard(ctx);
+  const detail::device_source in = detail::source_on_device(ctx, img);
+  detail::device_buffer<unsigned long long> count(ctx, 1);
+  count.zero();
+  const long long row_len = (long long)img.width() * img.channels(), n = row_len * img.height();
+  detail::nonfinite_kernel<<<detail::grid_for(ctx, std::size_t(n), detail::convert_block), detail::convert_block, 0,
+                             ctx.stream()>>>(in.view, row_len, n, count.data());
+  HDRGPU_CUDA_CHECK_LAUNCH();
+  unsigned long long host = 0;
+  detail::download_sync(ctx, count.data(), 1, &host);
+  return std::size_t(host);
+}
+
 void to_rgbe(const cuda_executor& exec, image_view<const float> src, image_view<std::uint8_t> dst) {
   detail::check_device_pair(src, dst.width(), dst.height(), dst.channels(), 4, dst.empty(), dst.space(), "to_rgbe");
   detail::cuda_context& ctx = exec.context();
-  ctx.activate();
+  const auto scope = ctx.activate();
   detail::enqueue_rgbe(ctx, {src.data(), (long long)src.row_bytes()}, {dst.data(), (long long)dst.row_bytes()},
                        src.width(), src.height(), src.channels(), src.order());
 }

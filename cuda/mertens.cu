@@ -148,18 +148,13 @@ image<float> fuse_sync(const cuda_executor& exec, std::span<const image_view<con
                        const mertens_options& opts, const std::string& who) {
   check_inputs<T>(views, who);
   cuda_context& ctx = exec.context();
-  ctx.activate();
+  const auto scope = ctx.activate();
   const image_view<const T>& f = views.front();
   const int W = f.width(), H = f.height(), C = f.channels();
-  image<float> result(W, H, C, f.order());
+  image<float> result = ctx.new_image<float>(W, H, C, f.order());
   device_buffer<float> out(ctx, result.size());
-  try {
-    enqueue<T>(ctx, views, opts, fplane{out.data(), static_cast<long long>(W) * C * static_cast<long long>(sizeof(float)), W, H});
-  } catch (...) {
-    // An upload from the pinned staging buffer may be in flight; the next call must not overwrite it.
-    (void)cudaStreamSynchronize(ctx.stream());
-    throw;
-  }
+  const sync_on_unwind guard(ctx);
+  enqueue<T>(ctx, views, opts, fplane{out.data(), static_cast<long long>(W) * C * static_cast<long long>(sizeof(float)), W, H});
   download_sync(ctx, out.data(), result.size(), result.data());
   return result;
 }
@@ -169,8 +164,6 @@ void fuse_async(const cuda_executor& exec, std::span<const image_view<const T>> 
                 const mertens_options& opts, const std::string& who) {
   check_inputs<T>(views, who);
   const image_view<const T>& f = views.front();
-  if (f.space() != memory_space::device)
-    throw invalid_argument(who + ": the asynchronous MergeMertens needs device images (use the overload returning an image)");
   if (out.empty() || out.space() != memory_space::device)
     throw invalid_argument(who + ": the output must be a non-empty device view");
   if (!rows_aligned<float>(out.data(), out.row_bytes()))
@@ -180,7 +173,7 @@ void fuse_async(const cuda_executor& exec, std::span<const image_view<const T>> 
                            "x" + std::to_string(out.channels()) + ", expected " + std::to_string(f.width()) + "x" +
                            std::to_string(f.height()) + "x" + std::to_string(f.channels()));
   cuda_context& ctx = exec.context();
-  ctx.activate();
+  const auto scope = ctx.activate();
   enqueue<T>(ctx, views, opts, fplane{out.data(), static_cast<long long>(out.row_bytes()), out.width(), out.height()});
 }
 

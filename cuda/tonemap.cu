@@ -116,9 +116,10 @@ image<float> tonemap_gamma(const cuda_executor& exec, image_view<const float> sr
   detail::check_gamma(opts.gamma);
   if (src.space() == memory_space::device) detail::check_rows_aligned<float>(src.data(), src.row_bytes(), "tonemap_gamma");
   detail::cuda_context& ctx = exec.context();
-  ctx.activate();
+  const auto scope = ctx.activate();
   const int w = src.width(), h = src.height(), c = src.channels();
-  image<float> out(w, h, c, src.order());
+  image<float> out = ctx.new_image<float>(w, h, c, src.order());
+  const detail::sync_on_unwind guard(ctx);
   const std::size_t row_len = std::size_t(w) * std::size_t(c);
   const long long packed_row_bytes = (long long)(row_len * sizeof(float));
 
@@ -126,16 +127,11 @@ image<float> tonemap_gamma(const cuda_executor& exec, image_view<const float> sr
   detail::device_buffer<float> d_in;
   detail::plane in{src.data(), (long long)src.row_bytes(), (long long)row_len};
   if (src.space() == memory_space::host) {
-    // Pack the (possibly pitched) rows into pinned staging and upload once.
-    float* staging = static_cast<float*>(ctx.staging(ctx.upload_staging(), out.size() * sizeof(float)));
-    for (int y = 0; y < h; ++y) std::memcpy(staging + row_len * std::size_t(y), src.row(y), row_len * sizeof(float));
-    d_in = detail::device_buffer<float>(ctx, out.size());
-    HDRGPU_CUDA_CHECK(cudaMemcpyAsync(d_in.data(), staging, out.size() * sizeof(float), cudaMemcpyHostToDevice,
-                                      ctx.stream()));
+    d_in = detail::upload_packed(ctx, src);
     in = {d_in.data(), packed_row_bytes, (long long)row_len};
   }
   detail::enqueue_tonemap(ctx, in, d_out.data(), packed_row_bytes, h, opts.gamma);
-  detail::download_sync(ctx, d_out.data(), out.size(), out.data());  // also ends the staging upload
+  detail::download_sync(ctx, d_out.data(), out.size(), out.data());
   return out;
 }
 
@@ -151,7 +147,7 @@ void tonemap_gamma(const cuda_executor& exec, image_view<const float> src, image
   detail::check_rows_aligned<float>(src.data(), src.row_bytes(), "tonemap_gamma");
   detail::check_rows_aligned<float>(dst.data(), dst.row_bytes(), "tonemap_gamma");
   detail::cuda_context& ctx = exec.context();
-  ctx.activate();
+  const auto scope = ctx.activate();
   const long long row_len = (long long)src.width() * src.channels();
   detail::enqueue_tonemap(ctx, {src.data(), (long long)src.row_bytes(), row_len}, dst.data(),
                           (long long)dst.row_bytes(), src.height(), opts.gamma);

@@ -6,19 +6,26 @@
 
 #if HDRGPU_HAS_CUDA
 namespace hdrgpu::detail {
-int cuda_runtime_device_count() noexcept;  // cuda/runtime.cu
+cuda_status cuda_runtime_probe() noexcept;  // cuda/runtime.cu
 }
 #endif
 
 namespace hdrgpu {
 
-int cuda_device_count() noexcept {
+cuda_status cuda_probe() noexcept {
 #if HDRGPU_HAS_CUDA
-  return detail::cuda_runtime_device_count();
+  return detail::cuda_runtime_probe();
 #else
-  return 0;
+  cuda_status s;
+  try {
+    s.reason = "this hdrgpu build has no CUDA backend (configure with -DHDRGPU_ENABLE_CUDA=ON)";
+  } catch (...) {
+  }
+  return s;
 #endif
 }
+
+int cuda_device_count() noexcept { return cuda_probe().devices; }
 
 bool cuda_available() noexcept { return cuda_device_count() > 0; }
 

@@ -41,9 +41,11 @@ struct peak_run {
   double peak_mib;  // the child's own peak resident set
 };
 
-/// Runs the tool with `args` (output discarded) and returns its exit code and peak resident memory.
-inline peak_run cli_peak_rss(const std::string& args) {
-  const std::string cmd = "exec " + std::string(HDRGPU_CLI_PATH) + " " + args + " > /dev/null 2>&1";
+/// Runs the tool with `args` (output discarded; `env` as for cli) and returns its exit code and peak
+/// resident memory.
+inline peak_run cli_peak_rss(const std::string& args, const std::string& env = "") {
+  const std::string cmd = "exec " + (env.empty() ? "" : "env " + env + " ") + std::string(HDRGPU_CLI_PATH) + " " + args +
+                          " > /dev/null 2>&1";
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {

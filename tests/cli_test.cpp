@@ -10,6 +10,7 @@
 #include <hdrgpu/io.hpp>
 
 #include "cli_support.hpp"
+#include "gpu_support.hpp"
 
 namespace fs = std::filesystem;
 using namespace hdrgpu;
@@ -41,15 +42,16 @@ TEST_CASE("synth, merge and calibrate produce what the library computes") {
   const auto resp = calibrate_debevec(exec, stack);
   const auto expected = merge_debevec(exec, stack, resp);
 
+  // Pinned to the CPU: bit for bit with the library's CPU backend (the GPU twin is in suite gpu).
   const auto exr = t.path / "out.exr";
-  const run_result m = run_cli("merge " + dir.string() + " -o " + exr.string());
+  const run_result m = run_cli("merge " + dir.string() + " -o " + exr.string() + " --device cpu");
   REQUIRE_MESSAGE(m.code == 0, m.output);
   const image<float> got = io::read_radiance(exr);
   REQUIRE(got.size() == expected.size());
   CHECK(hdrgpu_test::max_rel_diff(got.data(), expected.data(), got.size()) == 0.0);  // float EXR is lossless
 
   const auto csv = t.path / "resp.csv";
-  const run_result c = run_cli("calibrate " + dir.string() + " -o " + csv.string());
+  const run_result c = run_cli("calibrate " + dir.string() + " -o " + csv.string() + " --device cpu");
   REQUIRE_MESSAGE(c.code == 0, c.output);
   CHECK(io::read_response_csv(csv).values() == resp.values());
 
@@ -131,10 +133,74 @@ TEST_CASE("processing errors exit 1 and name the stack and file") {
   CHECK(g.code == 1);
   CHECK(g.output.find("exposure_0.png") != std::string::npos);
 
-  // --device cuda without a usable device (or without the CUDA algorithms) fails clearly.
-  const run_result cuda = run_cli("merge " + good.string() + " -o " + out + " --device cuda");
+}
+
+TEST_CASE("--device cuda without a usable device fails clearly and --device auto says why it uses the CPU") {
+  // Under the emulator the child sees no device with EMU_DEVICE_COUNT=0; a real GPU cannot be hidden.
+  const std::string env = hdrgpu_test::no_device_env();
+  if (env.empty() && cuda_available()) {
+    hdrgpu_test::mark_skipped("a CUDA device is present");
+    return;
+  }
+  temp_dir t;
+  REQUIRE(run_cli("synth " + t.path.string() + " --stacks 1 --size 64x48 --exposures 3 --format png").code == 0);
+  const auto good = (t.path / "stack_0000").string();
+  const auto out = (t.path / "o.pfm").string();
+  const run_result cuda = hdrgpu_test::tool::cli("merge " + good + " -o " + out + " --device cuda", env);
   CHECK(cuda.code == 1);
-  CHECK(cuda.output.find("cuda") != std::string::npos);
+  CHECK(cuda.output.find("--device cuda") != std::string::npos);
+  const std::string why = hdrgpu_test::no_device_reason();
+  CHECK(cuda.output.find(why) != std::string::npos);
+  CHECK_FALSE(fs::exists(out));
+  const run_result automatic = hdrgpu_test::tool::cli("merge " + good + " -o " + out, env);
+  CHECK_MESSAGE(automatic.code == 0, automatic.output);
+  CHECK(automatic.output.find("--device auto: running on the CPU: " + why) != std::string::npos);
+}
+
+}  // TEST_SUITE
+
+TEST_SUITE("gpu") {
+
+// The tool on the GPU: what the library computes on the CPU, within the tolerances of a real GPU (device
+// expf/logf differ from glibc's by a few ulp; see gpu_merge_test.cpp), and nothing printed about the CPU.
+TEST_CASE("cli: merge and calibrate on --device cuda agree with the CPU library") {
+  HDRGPU_REQUIRE_GPU(gpu);
+  temp_dir t;
+  const auto stacks = t.path / "stacks";
+  REQUIRE(run_cli("synth " + stacks.string() + " --stacks 1 --size 160x120 --exposures 4 --seed 3 --format png").code == 0);
+  const auto dir = stacks / "stack_0000";
+  const io::loaded_stack loaded = io::load_stack(dir);
+  const auto stack = loaded.view<std::uint8_t>();
+  const cpu_executor cpu;
+  const auto resp = calibrate_debevec(cpu, stack);
+
+  const run_result c = run_cli("calibrate " + dir.string() + " -o " + (t.path / "r.csv").string() + " --device cuda");
+  REQUIRE_MESSAGE(c.code == 0, c.output);
+  const response_curve got_resp = io::read_response_csv(t.path / "r.csv");
+  CHECK(hdrgpu_test::max_rel_diff(got_resp.values().data(), resp.values().data(), resp.values().size()) <=
+        hdrgpu_test::gpu_calibration_tol);
+
+  struct merge_case {
+    std::string args;
+    image<float> want;
+    double floor;  // max_rel_diff's floor: Mertens values near 0 (and below) are compared absolutely
+  };
+  const merge_case cases[] = {
+      {"--method debevec", merge_debevec(cpu, stack, resp), 1e-30},
+      {"--method robertson",
+       merge_robertson(cpu, stack, calibrate_robertson(cpu, stack, {.sums = robertson_sums::exact})), 1e-30},
+      {"--method mertens", merge_mertens(cpu, stack, {.grey = grey_rule::opencv_bgr}), 1.0},
+  };
+  for (const auto& k : cases) {
+    CAPTURE(k.args);
+    const auto pfm = t.path / "out.pfm";
+    const run_result m = run_cli("merge " + dir.string() + " -o " + pfm.string() + " --device cuda " + k.args);
+    REQUIRE_MESSAGE(m.code == 0, m.output);
+    CHECK(m.output.find("running on the CPU") == std::string::npos);
+    const image<float> got = io::read_radiance(pfm);
+    REQUIRE(got.size() == k.want.size());
+    CHECK(hdrgpu_test::max_rel_diff(got.data(), k.want.data(), got.size(), k.floor) <= hdrgpu_test::gpu_merge_tol);
+  }
 }
 
 }  // TEST_SUITE

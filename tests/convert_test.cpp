@@ -270,6 +270,9 @@ TEST_SUITE("gpu") {
     HDRGPU_REQUIRE_GPU(exec);
     const double gbps = detail::measure_device_copy_gbps(exec, std::size_t(64) << 20);
     MESSAGE("device-to-device copy: " << gbps << " GB/s (read + write)");
-    CHECK(gbps > 10.0);
+    CHECK(std::isfinite(gbps));
+    CHECK(gbps > 0.0);
+    // Any real GPU copies faster than this; under the CPU emulator the figure is memcpy's and means nothing.
+    if (!build_cuda_emulated) CHECK(gbps > 10.0);
   }
 }

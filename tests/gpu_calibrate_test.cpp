@@ -23,7 +23,7 @@ using namespace hdrgpu;
 
 namespace {
 
-constexpr double gpu_vs_cpu_tol = 1e-6;
+constexpr double gpu_vs_cpu_tol = hdrgpu_test::gpu_calibration_tol;
 
 template <class Exec>
 constexpr bool is_cpu = std::is_same_v<Exec, cpu_executor>;

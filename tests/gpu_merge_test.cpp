@@ -23,7 +23,7 @@ using namespace hdrgpu;
 
 namespace {
 
-constexpr double tol = 1e-5;
+constexpr double tol = hdrgpu_test::gpu_merge_tol;
 
 /// An owning stack of T samples with its views.
 template <class T>
@@ -323,9 +323,17 @@ void check_device_views(cuda_executor& exec, const test_stack<T>& ts) {
   CHECK(same_bits(merge_robertson(exec, dev), merge_robertson(exec, host)));
   CHECK(rel_diff(merge_debevec(exec, dev), merge_debevec(cpu_executor{}, host)) <= tol);
 
-  // Misuse: host stack or host/misshapen output for the asynchronous overload; device stack on the CPU.
+  // A host stack into a device output: uploaded in stream order, the same result.
+  merge_debevec(exec, host, given, out.view(), {.profile = compat::opencv_4_6});
+  exec.synchronize();
+  CHECK(same_bits(out.download(exec), merge_debevec(exec, host, given, {.profile = compat::opencv_4_6})));
+  merge_robertson(exec, host, out.view());
+  exec.synchronize();
+  CHECK(same_bits(out.download(exec), merge_robertson(exec, host)));
+
+  // Misuse: host or misshapen output for the asynchronous overload; device stack on the CPU.
   radiance_map host_out(w, h, c, host.order());
-  CHECK_THROWS_AS(merge_debevec(exec, host, out.view()), invalid_argument);
+  CHECK_THROWS_AS(merge_debevec(exec, host, host_out.view()), invalid_argument);
   CHECK_THROWS_AS(merge_robertson(exec, dev, host_out.view()), invalid_argument);
   const image_view<float> narrow(out.mem.as<float>(), w - 1, h, c, out.pitch, host.order(), memory_space::device);
   CHECK_THROWS_AS(merge_robertson(exec, dev, narrow), invalid_argument);

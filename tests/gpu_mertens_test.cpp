@@ -28,7 +28,7 @@ namespace {
 using hdrgpu_test::max_abs;  // with the image-vs-image overload below
 using hdrgpu_test::views_of;
 
-constexpr double gpu_vs_cpu_tol = 1e-5;
+constexpr double gpu_vs_cpu_tol = hdrgpu_test::gpu_merge_tol;
 constexpr double opencv_tol = 1e-4;
 
 template <class Exec>
@@ -442,10 +442,17 @@ TEST_SUITE("gpu") {
     std::vector<image_view<const std::uint8_t>> many(65, a.view());
     CHECK_THROWS_WITH_AS(merge_mertens(exec, many), doctest::Contains("at most 64"), invalid_argument);
     CHECK_NOTHROW(merge_mertens(exec, std::vector<image_view<const std::uint8_t>>(64, a.view())));
-    // The asynchronous overload takes device images only, and a device output of the input's shape.
+    // The asynchronous overload writes a device output of the input's shape; host images are uploaded.
     image<float> host_out(6, 5, 3);
     CHECK_THROWS_WITH_AS(merge_mertens(exec, std::vector<image_view<const std::uint8_t>>{a.view()}, host_out.view()),
-                         doctest::Contains("needs device images"), invalid_argument);
+                         doctest::Contains("must be a non-empty device view"), invalid_argument);
+    for (int k = 0; k < 6 * 5 * 3; ++k) a.data()[k] = std::uint8_t(k * 7);
+    const std::vector<image_view<const std::uint8_t>> host_images{a.view(), a.view()};
+    detail::device_allocation d(exec, 6 * 5 * 3 * sizeof(float));
+    merge_mertens(exec, host_images, image_view<float>(d.as<float>(), 6, 5, 3, 0, channel_order::rgb, memory_space::device));
+    image<float> got(6, 5, 3);
+    detail::copy_to_host(exec, got.data(), d.get(), d.bytes());
+    CHECK(same_bits(got, merge_mertens(exec, host_images)));
   }
 
   TEST_CASE("MergeMertens on CUDA: device views and a pitched device output (asynchronous overload)") {

@@ -7,6 +7,7 @@
 #include <hdrgpu/synth.hpp>
 
 #include "cli_support.hpp"
+#include "gpu_support.hpp"
 
 using namespace hdrgpu;
 
@@ -25,6 +26,31 @@ double log_shape_error(const response_curve& a, const response_curve& b) {
     for (int z = 20; z <= 235; ++z)
       worst = std::max(worst, std::abs(std::log(double(a(z, c)) / a(128, c)) - std::log(double(b(z, c)) / b(128, c))));
   return worst;
+}
+
+/// `hdrgpu batch --response calibrate-once --device DEVICE`: every stack merged with the pooled curve
+/// (pooled on the CPU), within `tol` of the CPU library's merge.
+void check_calibrate_once(const std::string& device, double tol) {
+  using namespace hdrgpu_test::tool;
+  temp_dir t("pooled");
+  make_stacks(t.path / "in", 3, "96x64", 4, 9);
+  const run_result r = cli("batch " + (t.path / "in").string() + " -o " + (t.path / "out").string() +
+                           " --quiet --format pfm --response calibrate-once --device " + device);
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  const cpu_executor exec;
+  std::vector<io::loaded_stack> loaded;
+  for (const char* id : {"stack_0000", "stack_0001", "stack_0002"}) loaded.push_back(io::load_stack(t.path / "in" / id));
+  std::vector<exposure_stack<std::uint8_t>> views;
+  for (const auto& l : loaded) views.push_back(l.view<std::uint8_t>());
+  std::vector<const exposure_stack<std::uint8_t>*> ptrs;
+  for (const auto& v : views) ptrs.push_back(&v);
+  const response_curve pooled = detail::cpu::calibrate_debevec_pooled(exec, ptrs, 70, 10.0f, false, 0, default_compat);
+  for (std::size_t i = 0; i < views.size(); ++i) {
+    const image<float> got = io::read_radiance(t.path / "out" / (views[i].name() + ".pfm"));
+    const image<float> want = merge_debevec(exec, views[i], pooled);
+    REQUIRE(got.size() == want.size());
+    CHECK(hdrgpu_test::max_rel_diff(got.data(), want.data(), got.size()) <= tol);
+  }
 }
 
 }  // namespace
@@ -59,26 +85,7 @@ TEST_SUITE("calibrate") {
   }
 
   TEST_CASE("batch --response calibrate-once merges every stack with the pooled curve") {
-    using namespace hdrgpu_test::tool;
-    temp_dir t("pooled");
-    make_stacks(t.path / "in", 3, "96x64", 4, 9);
-    const run_result r = cli("batch " + (t.path / "in").string() + " -o " + (t.path / "out").string() +
-                             " --quiet --format pfm --response calibrate-once");
-    REQUIRE_MESSAGE(r.code == 0, r.output);
-    const cpu_executor exec;
-    std::vector<io::loaded_stack> loaded;
-    for (const char* id : {"stack_0000", "stack_0001", "stack_0002"}) loaded.push_back(io::load_stack(t.path / "in" / id));
-    std::vector<exposure_stack<std::uint8_t>> views;
-    for (const auto& l : loaded) views.push_back(l.view<std::uint8_t>());
-    std::vector<const exposure_stack<std::uint8_t>*> ptrs;
-    for (const auto& v : views) ptrs.push_back(&v);
-    const response_curve pooled = detail::cpu::calibrate_debevec_pooled(exec, ptrs, 70, 10.0f, false, 0, default_compat);
-    for (std::size_t i = 0; i < views.size(); ++i) {
-      const image<float> got = io::read_radiance(t.path / "out" / (views[i].name() + ".pfm"));
-      const image<float> want = merge_debevec(exec, views[i], pooled);
-      REQUIRE(got.size() == want.size());
-      CHECK(hdrgpu_test::max_rel_diff(got.data(), want.data(), got.size()) == 0.0);
-    }
+    check_calibrate_once("cpu", 0.0);
   }
 
   TEST_CASE("batch --method robertson --response calibrate-once uses the geometric mean of the curves") {
@@ -86,7 +93,7 @@ TEST_SUITE("calibrate") {
     temp_dir t("pooledr");
     make_stacks(t.path / "in", 2, "80x60", 4, 6);
     const run_result r = cli("batch " + (t.path / "in").string() + " -o " + (t.path / "out").string() +
-                             " --quiet --format pfm --method robertson --response calibrate-once");
+                             " --quiet --format pfm --method robertson --response calibrate-once --device cpu");
     REQUIRE_MESSAGE(r.code == 0, r.output);
     const cpu_executor exec;
     const auto a = io::load_stack(t.path / "in" / "stack_0000"), b = io::load_stack(t.path / "in" / "stack_0001");
@@ -109,7 +116,7 @@ TEST_SUITE("calibrate") {
     make_stacks(t.path / "in", 2, "96x64", 4, 2);
     const fs::path csv = t.path / "in" / "stack_0000" / "truth_response.csv";
     const run_result r = cli("batch " + (t.path / "in").string() + " -o " + (t.path / "out").string() +
-                             " --quiet --format pfm --preview --response " + csv.string());
+                             " --quiet --format pfm --preview --device cpu --response " + csv.string());
     REQUIRE_MESSAGE(r.code == 0, r.output);
     const cpu_executor exec;
     const response_curve resp = io::read_response_csv(csv);
@@ -124,5 +131,12 @@ TEST_SUITE("calibrate") {
       REQUIRE(png.size() == want_png.size());
       CHECK(hdrgpu_test::max_rel_diff(png.data(), want_png.data(), png.size(), 1.0) == 0.0);
     }
+  }
+}
+
+TEST_SUITE("gpu") {
+  TEST_CASE("batch on CUDA with --response calibrate-once merges every stack with the pooled curve") {
+    HDRGPU_REQUIRE_GPU(gpu);
+    check_calibrate_once("cuda", hdrgpu_test::gpu_merge_tol);
   }
 }

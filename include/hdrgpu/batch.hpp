@@ -37,6 +37,31 @@ struct batch_result {
 
 namespace detail {
 
+/// Makes sure `response` is set for a Debevec or Robertson merge of `s`: the caller's (or opts.response), or
+/// the method's calibration of the stack (Debevec: o.calibration with o.profile; Robertson: defaults, exact
+/// sums on the GPU). `ms`, when given, receives the calibration's milliseconds.
+template <class Exec, sample_type T>
+void ensure_response(const Exec& exec, const exposure_stack<T>& s, const batch_options& o, response_curve& response,
+                     double* ms = nullptr) {
+  if (response.empty()) response = o.response;
+  if (!response.empty()) return;
+  if constexpr (std::is_same_v<T, std::uint8_t>) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (o.method == batch_method::debevec) {
+      calibrate_debevec_options c = o.calibration;
+      c.profile = o.profile;
+      response = calibrate_debevec(exec, s, c);
+    } else {
+      calibrate_robertson_options c;
+      if constexpr (!std::is_same_v<Exec, cpu_executor>) c.sums = robertson_sums::exact;  // GPU sums in double
+      response = calibrate_robertson(exec, s, c);
+    }
+    if (ms) *ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  } else {
+    throw invalid_argument(s.label() + ": calibration needs 8-bit images; give a response curve");
+  }
+}
+
 /// The per-stack work of process_batch and of the batch engine: unless `response` is already set (from
 /// the caller or opts.response), calibrate with the method's calibration, then merge. Mertens ignores
 /// the response. `ms`, when given, receives {calibration, merge} milliseconds. Throws like the algorithms.
@@ -44,38 +69,27 @@ template <class Exec, sample_type T>
 image<float> calibrate_and_merge(const Exec& exec, const exposure_stack<T>& s, const batch_options& o,
                                  response_curve& response, double* ms = nullptr) {
   using clock = std::chrono::steady_clock;
-  const auto since = [](clock::time_point t0) {
-    return std::chrono::duration<double, std::milli>(clock::now() - t0).count();
-  };
-  if (o.method == batch_method::mertens) {
-    const auto t0 = clock::now();
-    image<float> out = merge_mertens(exec, s, o.mertens);
-    if (ms) ms[1] = since(t0);
-    return out;
-  }
-  if (response.empty()) response = o.response;
-  if (response.empty()) {
-    if constexpr (std::is_same_v<T, std::uint8_t>) {
-      const auto t0 = clock::now();
-      if (o.method == batch_method::debevec) {
-        calibrate_debevec_options c = o.calibration;
-        c.profile = o.profile;
-        response = calibrate_debevec(exec, s, c);
-      } else {
-        calibrate_robertson_options c;
-        if constexpr (!std::is_same_v<Exec, cpu_executor>) c.sums = robertson_sums::exact;  // GPU sums in double
-        response = calibrate_robertson(exec, s, c);
-      }
-      if (ms) ms[0] = since(t0);
-    } else {
-      throw invalid_argument(s.label() + ": calibration needs 8-bit images; give a response curve");
-    }
-  }
+  if (o.method != batch_method::mertens) ensure_response(exec, s, o, response, ms);
   const auto t0 = clock::now();
-  image<float> out = o.method == batch_method::debevec ? merge_debevec(exec, s, response, {.profile = o.profile})
-                                                       : merge_robertson(exec, s, response);
-  if (ms) ms[1] = since(t0);
+  image<float> out = o.method == batch_method::mertens  ? merge_mertens(exec, s, o.mertens)
+                     : o.method == batch_method::debevec ? merge_debevec(exec, s, response, {.profile = o.profile})
+                                                         : merge_robertson(exec, s, response);
+  if (ms) ms[1] = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
   return out;
+}
+
+/// calibrate_and_merge into the device image `out` (shaped like the stack): the merge is only enqueued on
+/// exec's stream (a calibration, when needed, is synchronous).
+template <sample_type T>
+void calibrate_and_merge_into(const cuda_executor& exec, const exposure_stack<T>& s, const batch_options& o,
+                              response_curve& response, image_view<float> out, double* ms = nullptr) {
+  if (o.method == batch_method::mertens) {
+    merge_mertens(exec, s, out, o.mertens);
+    return;
+  }
+  ensure_response(exec, s, o, response, ms);
+  if (o.method == batch_method::debevec) merge_debevec(exec, s, response, out, {.profile = o.profile});
+  else merge_robertson(exec, s, response, out);
 }
 
 }  // namespace detail
@@ -87,7 +101,9 @@ std::vector<batch_result> process_batch(const cpu_executor& exec, std::span<cons
 
 /// Processes `stacks` (host or device views) on `exec`'s device: the Debevec calibrations of all stacks
 /// in one batched solve, then the merges spread over `opts.streams` streams, so one stack's upload and
-/// download overlap another's kernels. Synchronous (returns host images). Never throws for a bad stack.
+/// download overlap another's kernels. Synchronous (returns host images). Never throws: a bad stack gets
+/// its error; after a fault that leaves the device unusable (device_fault), every stack not yet processed
+/// gets one clear error saying so, and the call returns.
 std::vector<batch_result> process_batch(const cuda_executor& exec, std::span<const exposure_stack<std::uint8_t>> stacks,
                                         const batch_options& opts = {});
 

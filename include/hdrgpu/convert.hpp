@@ -4,6 +4,8 @@
 // bytes io::write_radiance writes today (tinyexr's half conversion, stb's RGBE after rgbe.cpp's clamp).
 #pragma once
 
+#include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -109,5 +111,22 @@ image<std::uint8_t> to_rgbe(const cuda_executor& exec, image_view<const float> s
 /// to_rgbe of the device image `src` into the device image `dst` (same size, 4 channels), asynchronous:
 /// enqueued on exec's stream; synchronise before reading `dst`.
 void to_rgbe(const cuda_executor& exec, image_view<const float> src, image_view<std::uint8_t> dst);
+
+// ---- checks ----------------------------------------------------------------------------------------------
+
+/// Samples of `img` (host view) that are NaN or infinite.
+inline std::size_t count_nonfinite(image_view<const float> img) {
+  std::size_t n = 0;
+  const std::size_t row = std::size_t(img.width()) * std::size_t(img.channels());
+  for (int y = 0; y < img.height(); ++y) {
+    const float* r = img.row(y);
+    for (std::size_t i = 0; i < row; ++i) n += std::isfinite(r[i]) ? 0 : 1;
+  }
+  return n;
+}
+
+/// count_nonfinite on the GPU, synchronous: `img` may be a host or a device view (a device map is counted
+/// where it is, before it is converted or downloaded).
+std::size_t count_nonfinite(const cuda_executor& exec, image_view<const float> img);
 
 }  // namespace hdrgpu

@@ -52,6 +52,13 @@ class out_of_memory : public cuda_error {
   using cuda_error::cuda_error;
 };
 
+/// The device hit an error that leaves its CUDA context unusable (illegal address, launch failure,
+/// uncorrectable ECC error...): every later call on it fails the same way until the process restarts.
+class device_fault : public cuda_error {
+ public:
+  using cuda_error::cuda_error;
+};
+
 }  // namespace hdrgpu
 
 /// Throws hdrgpu::invalid_argument with `msg` when `cond` is false. `cond` must be side-effect free.

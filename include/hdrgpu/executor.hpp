@@ -42,8 +42,20 @@ class cpu_executor {
   std::shared_ptr<detail::thread_pool> pool_;
 };
 
+/// What the CUDA runtime says about this machine: how many devices it can use, and when none, why.
+struct cuda_status {
+  int devices = 0;     ///< usable CUDA devices
+  int error = 0;       ///< the cudaError_t of cudaGetDeviceCount (0 when it succeeded)
+  std::string reason;  ///< empty when devices > 0: "no CUDA device is present", "the NVIDIA driver is
+                       ///< older than this build's CUDA runtime ...", "this build has no CUDA backend", ...
+};
+
+/// Asks the CUDA runtime for its devices. Never throws. A driver too old for the runtime, a missing
+/// driver and other runtime failures are reported as what they are, not as "no device".
+cuda_status cuda_probe() noexcept;
+
 /// True when this build has the CUDA backend and at least one CUDA device is usable now.
-/// Never throws; a GPU-less machine simply returns false.
+/// Never throws; a GPU-less machine simply returns false (cuda_probe() says why).
 bool cuda_available() noexcept;
 
 /// Number of usable CUDA devices (0 without the CUDA backend or without a device).

@@ -66,6 +66,7 @@ struct image_info {
 
 struct decode_options {
   bool apply_orientation = true;  ///< rotate/flip by the EXIF orientation, as OpenCV's imread does
+  host_allocator allocator{};     ///< where decoded images are stored (empty: the heap)
 };
 
 /// Reads the header of `data` (a whole file in memory). `file` names it in messages and picks TGA.
@@ -223,6 +224,9 @@ struct loaded_stack {
 
 struct load_options {
   bool apply_orientation = true;  ///< rotate/flip JPEGs by their EXIF orientation, as OpenCV's imread does
+  /// Where the decoded images are stored (empty: the heap). The batch engine on a GPU passes pinned
+  /// memory (pinned_host_pool), which the GPU copies without staging.
+  host_allocator allocator{};
 };
 
 /// Loads a stack folder: with dir/exposures.txt, the images it lists and their times (times_from =
@@ -284,6 +288,16 @@ exr_compression parse_exr_compression(std::string_view text);
 /// write_radiance with a chosen EXR compression (ignored for .hdr and .pfm).
 void write_radiance(const std::filesystem::path& file, image_view<const float> map, hdr_format format,
                     exr_compression compression);
+
+/// Writes half-float samples as hdrgpu::to_half makes them (1 or 3 channels; the view's order says which is
+/// red) as an OpenEXR file with half channels, atomically: the file write_radiance(..., exr_half) makes from
+/// the float map. For maps converted on the GPU.
+void write_exr_half(const std::filesystem::path& file, image_view<const std::uint16_t> half,
+                    exr_compression compression = exr_compression::zip);
+
+/// Writes RGBE pixels as hdrgpu::to_rgbe makes them (4 channels: R, G, B, E bytes) as a Radiance .hdr file,
+/// atomically: the file write_radiance(..., hdr) makes from the float map. For maps converted on the GPU.
+void write_rgbe(const std::filesystem::path& file, image_view<const std::uint8_t> rgbe);
 
 /// Reads an .exr (half, float or uint channels R,G,B or Y), .hdr or .pfm file into an RGB (or grey)
 /// image, channel_order::rgb. Throws io_error when the file is missing, corrupt or unsupported.

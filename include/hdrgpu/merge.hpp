@@ -55,12 +55,15 @@ radiance_map merge_robertson(const cpu_executor& exec, const exposure_stack<T>& 
 // match the CPU backend within f32 rounding of expf (Debevec) and bit for bit (Robertson). Instantiated for
 // std::uint8_t, std::uint16_t and float; a build without CUDA throws backend_unavailable.
 //
-// Overloads returning a radiance_map are synchronous: host views are uploaded through pinned staging (device
-// views are read in place), and the call returns the finished map.
+// Overloads returning a radiance_map are synchronous: host views are uploaded (pinned memory directly, pageable
+// memory through the executor's bounded pinned staging; device views are read in place), and the call returns
+// the finished map, allocated by cuda_executor::options::result_allocator.
 // Overloads writing `out` (a device image_view<float> shaped like the stack, in its channel order) are
-// asynchronous: the stack must hold device views, the work is enqueued on exec's stream and the call returns;
-// synchronise the stream (exec.synchronize()) before reading `out`. The stack's pixels must stay valid until
-// then. The small LUT uploads are copied from pageable memory, which may wait for earlier work on the stream.
+// asynchronous: the work is enqueued on exec's stream and the call returns; synchronise the stream
+// (exec.synchronize()) before reading `out`. Device views must stay valid until then; host views are uploaded
+// in stream order: pageable ones are read before the call returns, pinned ones must stay valid until the stream
+// has finished too. The device tables built from a response (LUTs) are cached per executor, so a stream of
+// calls with one response uploads them once.
 
 /// MergeDebevec on the GPU, synchronous (see above).
 template <sample_type T>

@@ -78,9 +78,10 @@ template <sample_type T>
 image<float> merge_mertens(const cuda_executor& exec, const exposure_stack<T>& stack,
                            const mertens_options& opts = {});
 
-/// Asynchronous: the images must be device views; `out` is a caller-owned device view of the same width,
-/// height and channel count (any row pitch), written in the input's channel order. Returns once the work
-/// is enqueued on exec's stream; keep the inputs and `out` alive until the stream has finished.
+/// Asynchronous: `out` is a caller-owned device view of the images' width, height and channel count (any row
+/// pitch), written in the input's channel order. Returns once the work is enqueued on exec's stream; keep
+/// device (and pinned host) inputs and `out` alive until the stream has finished. Pageable host images are
+/// uploaded through the executor's staging before the call returns.
 template <sample_type T>
 void merge_mertens(const cuda_executor& exec, std::span<const image_view<const T>> images, image_view<float> out,
                    const mertens_options& opts = {});
@@ -91,7 +92,7 @@ void merge_mertens(const cuda_executor& exec, const std::vector<image_view<const
   merge_mertens<T>(exec, std::span<const image_view<const T>>(images), out, opts);
 }
 
-/// Asynchronous, for a stack of device views (times ignored); errors name the stack.
+/// Asynchronous, for an exposure stack (times ignored); errors name the stack.
 template <sample_type T>
 void merge_mertens(const cuda_executor& exec, const exposure_stack<T>& stack, image_view<float> out,
                    const mertens_options& opts = {});

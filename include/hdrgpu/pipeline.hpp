@@ -57,12 +57,15 @@ struct config {
   std::string device = "auto";  ///< auto, cpu, cuda, cuda:N or all
   shard part;                   ///< which jobs this process runs
   bool overwrite = false;       ///< redo stacks whose output already exists
-  std::size_t memory_budget = std::size_t(6) << 30;  ///< bytes of decoded images + results in flight
+  /// Bytes of host memory for decoded images and results in flight, plus (on a GPU) the pinned staging the
+  /// lanes hold. On a GPU the images and results live in page-locked memory, which never exceeds it.
+  std::size_t memory_budget = std::size_t(6) << 30;
   bool apply_orientation = true;  ///< rotate/flip JPEGs by their EXIF orientation, as OpenCV's imread does
   bool preview = false;           ///< also write OUT_DIR/id.png: gamma-2.2 tonemap (Mertens: the fused image)
   bool progress = false;          ///< live progress line on stderr
   unsigned readers = 0;           ///< decoding threads; 0 = one per core
   unsigned threads = 0;           ///< CPU backend threads; 0 = all cores
+  unsigned gpu_lanes = 0;         ///< CUDA: streams (each with a host thread) per device; 0 = 4
   compat profile = default_compat;
   int calibrate_once_stacks = 8;  ///< how many stacks calibrate_once pools samples from
   calibrate_debevec_options debevec{};

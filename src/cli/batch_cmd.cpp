@@ -46,7 +46,7 @@ io::hdr_format parse_format(const std::string& f) {
 int run_batch(int argc, char** argv) {
   const args a(argc, argv, 2,
                {"--output", "--method", "--response", "--format", "--device", "--report", "--shard", "--memory",
-                "--threads", "--readers", "--compat", "--exr-compression"},
+                "--threads", "--readers", "--gpu-lanes", "--compat", "--exr-compression"},
                {"--overwrite", "--ignore-orientation", "--quiet", "--preview"});
   if (a.positional().size() != 1) throw usage_error("batch needs exactly one INPUT (a folder or a manifest)");
   if (!a.has("--output")) throw usage_error("batch needs -o OUT_DIR");
@@ -97,6 +97,7 @@ int run_batch(int argc, char** argv) {
   if (a.has("--memory")) cfg.memory_budget = parse_memory(a.get("--memory", ""));
   cfg.threads = unsigned(a.get_int("--threads", 0, 0));
   cfg.readers = unsigned(a.get_int("--readers", 0, 0));
+  cfg.gpu_lanes = unsigned(a.get_int("--gpu-lanes", 0, 0));
   cfg.overwrite = a.has("--overwrite");
   cfg.apply_orientation = !a.has("--ignore-orientation");
   cfg.progress = !a.has("--quiet");

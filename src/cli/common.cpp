@@ -1,6 +1,7 @@
 #include "common.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 #include <hdrgpu/error.hpp>
 
@@ -13,20 +14,21 @@ any_executor make_executor(const args& a) {
   } catch (const invalid_argument& e) {
     throw usage_error(e.what());
   }
-  const bool use_cuda = dev.which == device_spec::kind::cuda ||
-                        (dev.which == device_spec::kind::automatic && cuda_available());
-  if (use_cuda) {
-    if (!build_has_cuda) throw backend_unavailable("--device " + dev.to_string() + ": this build has no CUDA backend");
-    if (cuda_device_count() == 0)
-      throw backend_unavailable("--device " + dev.to_string() + ": no CUDA device is available on this machine");
-    if (dev.ordinal >= cuda_device_count())
-      throw backend_unavailable("--device " + dev.to_string() + ": no such CUDA device (found " +
-                                std::to_string(cuda_device_count()) + ")");
-    cuda_executor::options o;
-    o.device = dev.ordinal;
-    return cuda_executor(o);
+  const cpu_executor::options cpu{.threads = unsigned(a.get_int("--threads", 0, 0))};
+  if (dev.which == device_spec::kind::cpu) return cpu_executor(cpu);
+  const cuda_status status = cuda_probe();
+  if (status.devices == 0) {
+    if (dev.which == device_spec::kind::cuda)
+      throw backend_unavailable("--device " + dev.to_string() + ": " + status.reason);
+    std::fprintf(stderr, "hdrgpu: --device auto: running on the CPU: %s\n", status.reason.c_str());
+    return cpu_executor(cpu);
   }
-  return cpu_executor({.threads = unsigned(a.get_int("--threads", 0, 0))});
+  if (dev.ordinal >= status.devices)
+    throw backend_unavailable("--device " + dev.to_string() + ": no such CUDA device (found " +
+                              std::to_string(status.devices) + ")");
+  cuda_executor::options o;
+  o.device = dev.ordinal;
+  return cuda_executor(o);
 }
 
 compat parse_compat_arg(const args& a) {

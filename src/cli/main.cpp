@@ -23,7 +23,7 @@ const char* const usage_text = R"(usage:
                [--response per-stack|calibrate-once|FILE.csv] [--format exr|exr-half|hdr|pfm]
                [--device auto|cpu|cuda[:N]|all] [--report FILE] [--shard i/n] [--overwrite]
                [--memory SIZE] [--ignore-orientation] [--preview] [--exr-compression none|rle|zips|zip]
-               [--threads N] [--readers N] [--quiet]
+               [--threads N] [--readers N] [--gpu-lanes N] [--quiet]
   hdrgpu synth OUT_DIR [--stacks N] [--size WxH] [--exposures K] [--seed S] [--format jpg|png]
   hdrgpu --version
 
@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
     if (cmd == "synth") return hdrgpu::cli::run_synth(argc, argv);
     if (cmd == "batch") return hdrgpu::cli::run_batch(argc, argv);
     if (cmd == "--version") {
-      std::printf("hdrgpu %s (CUDA backend in build: %s)\n", HDRGPU_VERSION_STRING, hdrgpu::build_has_cuda ? "yes" : "no");
+      std::printf("hdrgpu %s (CUDA backend in build: %s)\n", HDRGPU_VERSION_STRING,
+                  hdrgpu::build_cuda_emulated ? "emulated on the CPU, for tests" : hdrgpu::build_has_cuda ? "yes" : "no");
       return 0;
     }
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {

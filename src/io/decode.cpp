@@ -153,8 +153,10 @@ void decode_checked(std::span<const std::uint8_t> d, const image_info& info, ima
 
 template <class T>
 image<T> decode_new(std::span<const std::uint8_t> d, const image_info& info, const decode_options& options) {
-  image<T> img(info.decoded_width(options.apply_orientation), info.decoded_height(options.apply_orientation),
-               info.channels, channel_order::rgb);
+  // Every sample is written by the decoder: no zero-fill.
+  image<T> img = image<T>::allocate(info.decoded_width(options.apply_orientation),
+                                    info.decoded_height(options.apply_orientation), info.channels, channel_order::rgb,
+                                    options.allocator);
   decode_checked(d, info, img.view(), options);
   return img;
 }

@@ -82,8 +82,10 @@ std::vector<std::remove_const_t<T>> pack_rgb(const image_view<T>& view) {
 bytes encode_pfm(image_view<const float> map);  // 1, 3 or 4 channels (alpha dropped), any order
 image<float> decode_pfm(std::span<const unsigned char> data);
 bytes encode_rgbe(image_view<const float> map);  // 1, 3 or 4 channels (alpha ignored), any order
+bytes encode_rgbe_pixels(image_view<const std::uint8_t> rgbe);  // 4 channels: R, G, B, E bytes (to_rgbe's)
 image<float> decode_rgbe(std::span<const unsigned char> data);
 bytes encode_exr(const float* packed, int width, int height, int channels, bool half, exr_compression compression);
+bytes encode_exr_half(image_view<const std::uint16_t> half, exr_compression compression);  // to_half's bits, 1 or 3 ch
 image<float> decode_exr(std::span<const unsigned char> data);
 
 }  // namespace hdrgpu::io::detail

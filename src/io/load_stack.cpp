@@ -46,7 +46,7 @@ std::vector<std::filesystem::path> images_in(const std::filesystem::path& dir, c
 loaded_stack load_items(loaded_stack s, const std::vector<stack_item>& items, const load_options& options,
                         const std::string& no_exif_hint) {
   const std::string label = stack_label(s.name);
-  const decode_options decode{.apply_orientation = options.apply_orientation};
+  const decode_options decode{.apply_orientation = options.apply_orientation, .allocator = options.allocator};
   for (const stack_item& item : items) {
     const auto fail = [&](const std::string& why) -> void { throw io_error(item.path, label + ": " + item.shown + ": " + why); };
     detail::bytes data;

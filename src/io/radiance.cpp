@@ -50,6 +50,31 @@ void write_radiance(const std::filesystem::path& file, image_view<const float> m
   write_file_atomic(file, std::as_bytes(std::span(encoded)));
 }
 
+void write_exr_half(const std::filesystem::path& file, image_view<const std::uint16_t> half,
+                    exr_compression compression) {
+  detail::check_writable(file, half, false);
+  detail::bytes encoded;
+  try {
+    encoded = detail::encode_exr_half(half, compression);
+  } catch (const detail::failure& e) {
+    detail::throw_io(file, e.what());
+  }
+  write_file_atomic(file, std::as_bytes(std::span(encoded)));
+}
+
+void write_rgbe(const std::filesystem::path& file, image_view<const std::uint8_t> rgbe) {
+  detail::check_writable(file, rgbe, true);
+  if (rgbe.channels() != 4) throw invalid_argument(file.string() + ": RGBE pixels have 4 channels, got " +
+                                                   std::to_string(rgbe.channels()));
+  detail::bytes encoded;
+  try {
+    encoded = detail::encode_rgbe_pixels(rgbe);
+  } catch (const detail::failure& e) {
+    detail::throw_io(file, e.what());
+  }
+  write_file_atomic(file, std::as_bytes(std::span(encoded)));
+}
+
 image<float> read_radiance(const std::filesystem::path& file) {
   try {
     const detail::bytes data = detail::read_bytes(file);

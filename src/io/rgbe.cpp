@@ -86,11 +86,11 @@ void rle_component(const std::uint8_t* v, int n, bytes& out) {
 
 }  // namespace
 
-bytes encode_rgbe(image_view<const float> map) {
-  // Pixels by math::rgbe_pixel (shared with hdrgpu::to_rgbe, so the GPU's bytes are this file's pixels):
-  // NaN and values <= 0 become 0, huge values the largest that fits the exponent byte.
-  const int w = map.width(), h = map.height(), c = map.channels();
-  const bool swap = c >= 3 && map.order() == channel_order::bgr;
+namespace {
+
+/// A Radiance file of w x h pixels whose RGBE bytes `row(y, px)` writes (4 * w bytes) for each row.
+template <class Row>
+bytes encode_rgbe_rows(int w, int h, Row&& row) {
   const std::string header = "#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y " + std::to_string(h) + " +X " +
                              std::to_string(w) + "\n";
   bytes out;
@@ -99,12 +99,7 @@ bytes encode_rgbe(image_view<const float> map) {
   std::vector<std::uint8_t> px(static_cast<std::size_t>(w) * 4), comp(static_cast<std::size_t>(w));
   const bool rle = w >= 8 && w < 32768;  // the scheme's limits; other widths are stored flat
   for (int y = 0; y < h; ++y) {
-    const float* row = map.row(y);
-    for (int x = 0; x < w; ++x) {
-      const float* p = row + std::size_t(x) * c;
-      const float r = c == 1 ? p[0] : p[swap ? 2 : 0], g = c == 1 ? p[0] : p[1], b = c == 1 ? p[0] : p[swap ? 0 : 2];
-      hdrgpu::detail::math::rgbe_pixel(r, g, b, px.data() + std::size_t(x) * 4);
-    }
+    row(y, px.data());
     if (!rle) {
       out.insert(out.end(), px.begin(), px.end());
       continue;
@@ -117,6 +112,30 @@ bytes encode_rgbe(image_view<const float> map) {
     }
   }
   return out;
+}
+
+}  // namespace
+
+bytes encode_rgbe(image_view<const float> map) {
+  // Pixels by math::rgbe_pixel (shared with hdrgpu::to_rgbe, so the GPU's bytes are this file's pixels):
+  // NaN and values <= 0 become 0, huge values the largest that fits the exponent byte.
+  const int w = map.width(), c = map.channels();
+  const bool swap = c >= 3 && map.order() == channel_order::bgr;
+  return encode_rgbe_rows(w, map.height(), [&](int y, std::uint8_t* px) {
+    const float* row = map.row(y);
+    for (int x = 0; x < w; ++x) {
+      const float* p = row + std::size_t(x) * c;
+      const float r = c == 1 ? p[0] : p[swap ? 2 : 0], g = c == 1 ? p[0] : p[1], b = c == 1 ? p[0] : p[swap ? 0 : 2];
+      hdrgpu::detail::math::rgbe_pixel(r, g, b, px + std::size_t(x) * 4);
+    }
+  });
+}
+
+bytes encode_rgbe_pixels(image_view<const std::uint8_t> rgbe) {
+  const int w = rgbe.width();
+  return encode_rgbe_rows(w, rgbe.height(), [&](int y, std::uint8_t* px) {
+    std::memcpy(px, rgbe.row(y), std::size_t(w) * 4);
+  });
 }
 
 image<float> decode_rgbe(std::span<const unsigned char> d) {

@@ -18,5 +18,14 @@ std::shared_ptr<device_memory_resource> cuda_executor::memory() const { unavaila
 const std::vector<cuda_executor>& cuda_executor::lanes(int) const { unavailable(); }
 std::string cuda_executor::device_name() const { unavailable(); }
 void cuda_executor::synchronize() const { unavailable(); }
+std::size_t cuda_executor::staging_bytes() const noexcept { return 0; }
+
+struct pinned_host_pool::state {};
+pinned_host_pool::pinned_host_pool(std::size_t) { unavailable(); }
+pinned_host_pool::~pinned_host_pool() = default;
+void* pinned_host_pool::allocate(std::size_t) { unavailable(); }
+void pinned_host_pool::deallocate(void*) noexcept {}
+std::size_t pinned_host_pool::held() const { return 0; }
+host_allocator pinned_host_pool::allocator_of(const std::shared_ptr<pinned_host_pool>&) { unavailable(); }
 
 }  // namespace hdrgpu

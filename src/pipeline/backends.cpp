@@ -1,6 +1,9 @@
 // Compute backends of the batch engine: the CPU executor, or CUDA executors (several streams per
 // device, calibrations batched across the stacks that are ready).
 #include <cmath>
+#include <functional>
+#include <memory>
+#include <mutex>
 
 #include <hdrgpu/cpu/calibrate_debevec.hpp>
 #include <hdrgpu/cuda_executor.hpp>
@@ -28,27 +31,56 @@ class cpu_backend final : public backend {
   cpu_executor exec_;
 };
 
-class cuda_backend final : public backend {
-  static cuda_executor::options options_for(int device) {
-    cuda_executor::options o;
-    o.device = device;
-    return o;
+/// What the lanes of one CUDA device share: after a fault that leaves the device unusable, every lane
+/// fails its stacks at once with that reason instead of trying the device again.
+struct device_health {
+  std::mutex m;
+  std::string fault;  ///< empty while the device is usable
+  std::string why() {
+    std::lock_guard lock(m);
+    return fault;
   }
+  void failed(const std::string& what) {
+    std::lock_guard lock(m);
+    if (fault.empty()) fault = what;
+  }
+};
 
+class cuda_backend final : public backend {
  public:
-  cuda_backend(const config& cfg, const response_curve& preset, int device)
-      : cfg_(cfg), preset_(preset), exec_(options_for(device)) {}
+  cuda_backend(const config& cfg, const response_curve& preset, const cuda_executor::options& opts,
+               std::shared_ptr<device_health> health)
+      : cfg_(cfg), preset_(preset), exec_(opts), results_(opts.result_allocator), health_(std::move(health)) {}
   std::string name() const override { return "cuda:" + std::to_string(exec_.device()) + " " + exec_.device_name(); }
   std::size_t batch() const override { return 16; }
   void process(std::vector<item*>& items) override {
     for (item* it : items)
       if (it->response.empty()) it->response = preset_;
+    if (fail_if_unusable(items, 0)) return;
     calibrate_batched(items);
-    for (item* it : items)
-      if (it->error.empty()) compute_item(exec_, *it, cfg_);
+    for (std::size_t k = 0; k < items.size(); ++k) {
+      if (fail_if_unusable(items, k)) return;
+      item* it = items[k];
+      if (!it->error.empty()) continue;
+      if (encodes_on_gpu(cfg_)) compute_encoded(exec_, *it, cfg_, results_);
+      else compute_item(exec_, *it, cfg_);
+      if (it->device_fault) health_->failed(it->error);
+    }
   }
 
  private:
+  /// Once the device has faulted (in any lane): items[from...] without an error yet fail with the reason,
+  /// and true is returned.
+  bool fail_if_unusable(std::vector<item*>& items, std::size_t from) {
+    const std::string fault = health_->why();
+    if (fault.empty()) return false;
+    for (std::size_t k = from; k < items.size(); ++k)
+      if (items[k]->error.empty())
+        items[k]->error = "stack '" + items[k]->work.id + "': not processed: CUDA device " +
+                          std::to_string(exec_.device()) + " is unusable after an earlier fault (" + fault + ")";
+    return true;
+  }
+
   /// Per-stack Debevec calibration of all 8-bit stacks in one batched solve.
   void calibrate_batched(std::vector<item*>& items) {
     if (cfg_.method != merge_method::debevec) return;
@@ -70,6 +102,9 @@ class cuda_backend final : public backend {
     std::vector<calibration_result> results;
     try {
       results = calibrate_debevec_batch(exec_, std::span<const exposure_stack<std::uint8_t>>(stacks), o);
+    } catch (const device_fault& e) {
+      health_->failed(e.what());
+      return;
     } catch (const std::exception&) {
       // The batched solve failed as a whole (e.g. out of memory): leave the responses empty so that
       // compute_item calibrates each stack on its own and records its own error, not the group's.
@@ -88,23 +123,27 @@ class cuda_backend final : public backend {
   const config& cfg_;
   const response_curve& preset_;
   cuda_executor exec_;
+  host_allocator results_;  // where encoded results go (pinned)
+  std::shared_ptr<device_health> health_;
 };
 
-/// Which devices `cfg.device` asks for: empty = CPU.
-std::vector<int> cuda_devices(const config& cfg) {
-  const int count = cuda_device_count();
+/// Which devices `cfg.device` asks for: empty = CPU (logging why when `auto` finds no usable GPU).
+std::vector<int> cuda_devices(const config& cfg, const std::function<void(const std::string&)>& log) {
+  const cuda_status status = cuda_probe();
+  const int count = status.devices;
   if (cfg.device == "all") {
-    if (count == 0) throw backend_unavailable("--device all: no CUDA device is available on this machine");
+    if (count == 0) throw backend_unavailable("--device all: " + status.reason);
     std::vector<int> all(std::size_t(count), 0);
     for (int d = 0; d < count; ++d) all[std::size_t(d)] = d;
     return all;
   }
   const device_spec spec = device_spec::parse(cfg.device);
   if (spec.which == device_spec::kind::cpu) return {};
-  if (spec.which == device_spec::kind::automatic && count == 0) return {};
-  if (count == 0)
-    throw backend_unavailable("--device " + cfg.device + ": no CUDA device is available on this machine" +
-                              (build_has_cuda ? "" : " (this build has no CUDA backend)"));
+  if (count == 0) {
+    if (spec.which == device_spec::kind::cuda) throw backend_unavailable("--device " + cfg.device + ": " + status.reason);
+    if (log) log("hdrgpu batch: --device auto: running on the CPU: " + status.reason);
+    return {};
+  }
   // Under a launcher, an unqualified device means "this rank's GPU": local rank modulo devices.
   const bool explicit_ordinal = cfg.device.find(':') != std::string::npos;
   const int ordinal = explicit_ordinal ? spec.ordinal : cfg.part.local_rank % count;
@@ -115,17 +154,35 @@ std::vector<int> cuda_devices(const config& cfg) {
 
 }  // namespace
 
-std::vector<std::unique_ptr<backend>> make_backends(const config& cfg, const response_curve& preset) {
-  std::vector<std::unique_ptr<backend>> out;
-  const std::vector<int> devices = cuda_devices(cfg);
+compute_plan make_backends(const config& cfg, const response_curve& preset,
+                           const std::function<void(const std::string&)>& log) {
+  compute_plan plan;
+  const std::vector<int> devices = cuda_devices(cfg, log);
   if (devices.empty()) {
-    out.push_back(std::make_unique<cpu_backend>(cfg, preset));
-    return out;
+    plan.backends.push_back(std::make_unique<cpu_backend>(cfg, preset));
+    return plan;
   }
-  // Two streams per device: one stack's upload and download overlap the other's kernels.
-  for (const int d : devices)
-    for (int s = 0; s < 2; ++s) out.push_back(std::make_unique<cuda_backend>(cfg, preset, d));
-  return out;
+  // Inputs and results live in pinned memory (copied without staging), bounded by the byte budget.
+  // Several lanes per device: their uploads, kernels and downloads overlap, and their host work (LUTs,
+  // result statistics) runs on several cores.
+  const unsigned lanes = cfg.gpu_lanes ? cfg.gpu_lanes : 4u;
+  // Staging only carries what is not pinned (small tables): a little per lane, set aside in the budget.
+  const std::size_t staging = std::size_t(1) << 20;
+  const std::size_t fixed = staging * lanes * devices.size();
+  const auto pinned = std::make_shared<pinned_host_pool>(cfg.memory_budget > fixed ? cfg.memory_budget - fixed : 0);
+  plan.input_allocator = pinned_host_pool::allocator_of(pinned);
+  for (const int d : devices) {
+    auto health = std::make_shared<device_health>();
+    for (unsigned l = 0; l < lanes; ++l) {
+      cuda_executor::options o;
+      o.device = d;
+      o.staging_bytes = staging;
+      o.result_allocator = plan.input_allocator;
+      plan.backends.push_back(std::make_unique<cuda_backend>(cfg, preset, o, health));
+      plan.fixed_bytes += staging;
+    }
+  }
+  return plan;
 }
 
 response_curve shared_response(const config& cfg, const std::vector<job>& all_jobs) {

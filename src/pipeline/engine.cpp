@@ -90,7 +90,8 @@ summary run(const config& cfg_in, const std::function<void(const std::string&)>&
   const std::vector<job> all = list_jobs(cfg.input);
   const std::vector<job> mine = select_shard(all, cfg.part);
   response_curve preset;  // the backends keep a reference; filled in below, before any worker starts
-  auto backends = make_backends(cfg, preset);
+  compute_plan plan = make_backends(cfg, preset, log);
+  auto& backends = plan.backends;
   preset = shared_response(cfg, all);
   std::error_code ec;
   std::filesystem::create_directories(cfg.output_dir, ec);
@@ -123,6 +124,7 @@ summary run(const config& cfg_in, const std::function<void(const std::string&)>&
   remove_stale_temporaries(cfg.output_dir, my_outputs);
 
   byte_budget budget(cfg.memory_budget);
+  budget.set_aside(plan.fixed_bytes);
   work_queue<item> loaded, finished;
   std::atomic<std::size_t> next{0}, ok{0}, failed{0}, done{sum.skipped};
   std::atomic<std::size_t> estimate{0};  // bytes of the largest stack seen so far
@@ -155,7 +157,7 @@ summary run(const config& cfg_in, const std::function<void(const std::string&)>&
         it.bytes = guess;
         const auto t0 = clock::now();
         try {
-          load_job(it, cfg);
+          load_job(it, cfg, plan.input_allocator);
           std::size_t real = 0;
           for (const auto& img : it.stack.images)
             std::visit([&](const auto& im) { real += im.size() * sizeof(*im.data()); }, img);
@@ -213,13 +215,19 @@ summary run(const config& cfg_in, const std::function<void(const std::string&)>&
           try {
             // The preview goes first: a final output then implies a complete preview on resume.
             if (cfg.preview) write_preview(*it, cfg);
-            io::write_radiance(it->output, it->result.view(), cfg.format, cfg.compression);
+            if (const auto* half = std::get_if<image<std::uint16_t>>(&it->encoded))
+              io::write_exr_half(it->output, half->view(), cfg.compression);
+            else if (const auto* rgbe = std::get_if<image<std::uint8_t>>(&it->encoded))
+              io::write_rgbe(it->output, rgbe->view());
+            else
+              io::write_radiance(it->output, it->result.view(), cfg.format, cfg.compression);
           } catch (const std::exception& e) {
             it->error = e.what();
           }
           it->write_ms = ms_since(t0);
         }
         it->result = {};
+        it->encoded = {};
         finish(*it);
       }
     });

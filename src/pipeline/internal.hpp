@@ -2,9 +2,11 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <hdrgpu/io.hpp>
@@ -30,8 +32,12 @@ struct item {
   std::size_t bytes = 0;            ///< held in the byte budget
   response_curve response;          ///< preset (calibrate-once/file/batched calibration) or calibrated here
   image<float> result;
+  /// The result as the file stores it, when the GPU encoded it (exr-half: half bits; hdr: RGBE pixels);
+  /// then `result` stays empty.
+  std::variant<std::monostate, image<std::uint16_t>, image<std::uint8_t>> encoded;
   std::string error;                ///< non-empty: the stack failed
   std::size_t nonfinite = 0;
+  bool device_fault = false;        ///< the error left the GPU unusable (see hdrgpu::device_fault)
   int width = 0, height = 0, channels = 0;  ///< of the result (kept after the result is freed)
   double clipped_percent = 0;
   double read_ms = 0, calibrate_ms = 0, merge_ms = 0, write_ms = 0;
@@ -40,7 +46,7 @@ struct item {
 /// Decodes a job's images (EXIF orientation unless disabled) and finds its exposure times:
 /// exposures.txt, the manifest's times, or each image's EXIF ExposureTime. Throws with the stack's
 /// name and the offending file.
-void load_job(item& it, const config& cfg);
+void load_job(item& it, const config& cfg, const host_allocator& allocator = {});
 
 /// Runs the stacks' merges (and calibrations) on one backend instance. A backend reports each
 /// stack's failure in item::error and never throws for one bad stack.
@@ -53,18 +59,27 @@ class backend {
   virtual void process(std::vector<item*>& items) = 0;
 };
 
-/// The compute backends of `cfg.device`: one CPU backend, or one or more per CUDA device.
-/// `preset` is the shared response (calibrate-once or file), empty for per-stack.
-/// Throws backend_unavailable for an explicit CUDA request without a device.
-std::vector<std::unique_ptr<backend>> make_backends(const config& cfg, const response_curve& preset);
+/// The compute side of a run: the backend instances (each with its own worker thread), where readers
+/// should decode stacks (pinned memory when the backends are GPUs) and the host memory the backends
+/// hold for the whole run (pinned staging), which the byte budget sets aside.
+struct compute_plan {
+  std::vector<std::unique_ptr<backend>> backends;
+  host_allocator input_allocator;
+  std::size_t fixed_bytes = 0;
+};
+
+/// The compute backends of `cfg.device`: one CPU backend, or cfg.gpu_lanes per CUDA device.
+/// `preset` is the shared response (calibrate-once or file), empty for per-stack. `log` hears why
+/// `--device auto` runs on the CPU. Throws backend_unavailable for an explicit CUDA request without a
+/// usable device, saying why.
+compute_plan make_backends(const config& cfg, const response_curve& preset,
+                           const std::function<void(const std::string&)>& log);
 
 /// The response used for every stack under calibrate-once or file (empty for per-stack and Mertens).
 response_curve shared_response(const config& cfg, const std::vector<job>& all_jobs);
 
 /// Percent of pixels no exposure measures well: saturated in the shortest or black in the longest.
 double clipped_percent(const io::loaded_stack& s);
-/// NaN/Inf samples in a result.
-std::size_t count_nonfinite(const image<float>& img);
 
 /// File extension of a format (".exr", ".hdr", ".pfm").
 std::string extension_of(io::hdr_format f);

@@ -3,8 +3,8 @@
 
 namespace hdrgpu::pipeline {
 
-void load_job(item& it, const config& cfg) {
-  const io::load_options opts{.apply_orientation = cfg.apply_orientation};
+void load_job(item& it, const config& cfg, const host_allocator& allocator) {
+  const io::load_options opts{.apply_orientation = cfg.apply_orientation, .allocator = allocator};
   if (!it.work.dir.empty()) {
     it.stack = io::load_stack(it.work.dir, opts);
     it.stack.name = it.work.id;

@@ -58,14 +58,20 @@ class work_queue {
 
 /// Counts bytes of decoded images and results in flight. acquire() blocks while the budget is used up
 /// (backpressure on the readers), except when nothing is in flight, so one stack larger than the whole
-/// budget still runs, alone.
+/// budget still runs, alone. Memory set aside for the whole run counts against the limit too.
 class byte_budget {
  public:
   explicit byte_budget(std::size_t limit) : limit_(limit) {}
 
+  /// Holds `bytes` for the whole run (memory the backends keep, such as pinned staging).
+  void set_aside(std::size_t bytes) {
+    std::lock_guard lock(m_);
+    fixed_ += bytes;
+    add(bytes);
+  }
   void acquire(std::size_t bytes) {
     std::unique_lock lock(m_);
-    cv_.wait(lock, [&] { return used_ == 0 || used_ + bytes <= limit_; });
+    cv_.wait(lock, [&] { return used_ == fixed_ || used_ + bytes <= limit_; });
     add(bytes);
   }
   /// Accounts for bytes already allocated (an estimate that came out low); never blocks.
@@ -76,7 +82,7 @@ class byte_budget {
   void release(std::size_t bytes) {
     {
       std::lock_guard lock(m_);
-      used_ -= std::min(bytes, used_);
+      used_ -= std::min(bytes, used_ - fixed_);
     }
     cv_.notify_all();
   }
@@ -93,7 +99,7 @@ class byte_budget {
   }
   mutable std::mutex m_;
   std::condition_variable cv_;
-  std::size_t limit_, used_ = 0, peak_ = 0;
+  std::size_t limit_, used_ = 0, peak_ = 0, fixed_ = 0;
 };
 
 }  // namespace hdrgpu::pipeline

@@ -37,12 +37,6 @@ double clipped_percent(const io::loaded_stack& s) {
   return s.type() == pixel_type::u8 ? clipped_typed<std::uint8_t>(s) : clipped_typed<std::uint16_t>(s);
 }
 
-std::size_t count_nonfinite(const image<float>& img) {
-  std::size_t n = 0;
-  for (std::size_t i = 0; i < img.size(); ++i) n += std::isfinite(img.data()[i]) ? 0 : 1;
-  return n;
-}
-
 std::string extension_of(io::hdr_format f) {
   switch (f) {
     case io::hdr_format::exr:

@@ -17,9 +17,17 @@ struct debevec_pixel {
   /// `log_resp` the per-channel log-response LUTs (channel c at log_resp + c * levels).
   HDRGPU_HOST_DEVICE void add(const int* z, int channels, float inv_channels, const float* hat,
                               const float* log_resp, int levels, float log_time) {
+    float hz[MaxC];
+    for (int c = 0; c < channels; ++c) hz[c] = hat[z[c]];
+    add_weighted(z, hz, channels, inv_channels, log_resp, levels, log_time);
+  }
+
+  /// add() with the channels' hat weights `hz` already looked up (or computed: kernels use hat_weight).
+  HDRGPU_HOST_DEVICE void add_weighted(const int* z, const float* hz, int channels, float inv_channels,
+                                       const float* log_resp, int levels, float log_time) {
     // One weight per pixel: the mean of the channels' hats (summed in channel order, then * 1/C).
     float w = 0.0f;
-    for (int c = 0; c < channels; ++c) w += hat[z[c]];
+    for (int c = 0; c < channels; ++c) w += hz[c];
     w *= inv_channels;
     for (int c = 0; c < channels; ++c) s[c] += w * (log_resp[c * levels + z[c]] - log_time);
     wsum += w;
