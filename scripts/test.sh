@@ -1,9 +1,35 @@
 #!/usr/bin/env bash
-# Installs the dependencies, builds hdrgpu with its tests, and runs every test (CTest).
-# Test data: $HDRGPU_TEST_DATA, default ../shared/data next to the checkout.
-set -euo pipefail
+# Installs the dependencies, builds hdrgpu with its tests and runs every test (CTest), then, where the
+# CUDA emulator is present, builds the CUDA backend under it and runs the GPU suite on the CPU.
+#
+#   scripts/test.sh [ctest args...]     extra arguments go to every ctest run
+#
+# Builds (each configured once, reused across test labels):
+#   build/           the normal build (CUDA kernels compiled by nvcc when present; without a GPU the
+#                    `gpu` cases skip): every test
+#   build-emu/       the CUDA backend compiled for the cudaemu CPU emulator: every `gpu` case in three
+#                    modes (label `emu`: emu-default, emu-shuffle, emu-defer) with a device required,
+#                    and the rest of the suite with `--device auto` resolving to the (emulated) GPU
+#   build-emu-asan/  the same under AddressSanitizer + UndefinedBehaviorSanitizer: the `gpu` cases once
+# The emulator is $HDRGPU_CUDA_EMULATOR, default ../shared/tools/cudaemu beside the checkout; under
+# CI=true it is required. Test data: $HDRGPU_TEST_DATA, default ../shared/data next to the checkout.
+# HDRGPU_SKIP_EMU=1 runs only the normal build.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh || exit 1
+jobs=$(nproc)
+status=0
+failed=()
+run() {  # run NAME CMD...: runs a step, remembers its failure and goes on
+  local name=$1
+  shift
+  echo "== test.sh: $name"
+  if ! "$@"; then
+    status=1
+    failed+=("$name")
+  fi
+}
+
 build=${HDRGPU_BUILD_DIR:-build}
 # CUDA kernels are built when nvcc is present. With a GPU, for its architecture; without one they can
 # only be compiled, not run, so one architecture (Hopper) keeps the build short. Override with
@@ -16,6 +42,51 @@ if [[ -z $archs ]]; then
     archs="90-real"
   fi
 fi
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHDRGPU_BUILD_TESTS=ON -DCMAKE_CUDA_ARCHITECTURES="$archs"
-cmake --build "$build" --parallel "$(nproc)"
-ctest --test-dir "$build" --output-on-failure --parallel "$(nproc)" "$@"
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHDRGPU_BUILD_TESTS=ON -DCMAKE_CUDA_ARCHITECTURES="$archs" &&
+  cmake --build "$build" --parallel "$jobs" || exit 1
+run "all tests ($build)" ctest --test-dir "$build" --output-on-failure --no-tests=error --parallel "$jobs" "$@"
+
+emu=${HDRGPU_CUDA_EMULATOR:-$PWD/../shared/tools/cudaemu}
+ci=false
+[[ ${CI:-} == true || ${CI:-} == 1 ]] && ci=true
+if [[ ${HDRGPU_SKIP_EMU:-0} == 1 ]]; then
+  echo "== test.sh: emulated GPU builds skipped (HDRGPU_SKIP_EMU=1)"
+elif [[ ! -x $emu/emucc ]]; then
+  if $ci; then
+    echo "test.sh: the CUDA emulator is required under CI and was not found at $emu (set HDRGPU_CUDA_EMULATOR)" >&2
+    status=1
+    failed+=("emulated GPU build: no emulator")
+  else
+    echo "== test.sh: no CUDA emulator at $emu: the GPU suite was not run (set HDRGPU_CUDA_EMULATOR)"
+  fi
+else
+  emu=$(cd "$emu" && pwd)
+  # The emulator runs kernels on the CPU: timings mean nothing there, so no benchmarks.
+  if cmake -S . -B build-emu -G Ninja -DCMAKE_BUILD_TYPE=Release -DHDRGPU_BUILD_TESTS=ON -DHDRGPU_CUDA_EMULATOR="$emu" &&
+     cmake --build build-emu --parallel "$jobs"; then
+    run "emulated GPU: every test, gpu cases in three modes (build-emu)" \
+      ctest --test-dir build-emu --output-on-failure --no-tests=error --parallel "$jobs" "$@"
+  else
+    status=1
+    failed+=("emulated GPU build")
+  fi
+  san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+  if cmake -S . -B build-emu-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHDRGPU_BUILD_TESTS=ON \
+       -DHDRGPU_CUDA_EMULATOR="$emu" -DCMAKE_CXX_FLAGS="$san" -DCMAKE_EXE_LINKER_FLAGS="$san" \
+       -DCMAKE_SHARED_LINKER_FLAGS="$san" &&
+     cmake --build build-emu-asan --parallel "$jobs" --target hdrgpu_tests hdrgpu_cli; then
+    run "emulated GPU under ASan+UBSan: gpu cases (build-emu-asan)" \
+      env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+      ctest --test-dir build-emu-asan --output-on-failure --no-tests=error --parallel "$jobs" -L '^emu-default$' "$@"
+  else
+    status=1
+    failed+=("emulated GPU build with sanitizers")
+  fi
+fi
+
+if ((status)); then
+  printf 'test.sh: FAILED: %s\n' "${failed[@]}" >&2
+else
+  echo "test.sh: all test runs passed"
+fi
+exit $status
