@@ -91,10 +91,10 @@ inline void compute_encoded(const cuda_executor& exec, item& it, const config& c
     detail::device_allocation radiance(exec, px * std::size_t(c) * sizeof(float));
     const image_view<float> map(radiance.as<float>(), w, h, c, 0, stack.order(), memory_space::device);
     double ms[2] = {0, 0};
-    detail::calibrate_and_merge_into(exec, stack, batch_options_of(cfg), it.response, map, ms);
     const auto t0 = clock::now();
+    detail::calibrate_and_merge_into(exec, stack, batch_options_of(cfg), it.response, map, ms);
     it.nonfinite = count_nonfinite(exec, map);  // waits for the merge
-    it.merge_ms = ms_since(t0);
+    it.merge_ms = ms_since(t0) - ms[0];         // upload and merge, without a calibration done here
     if (ms[0] > 0) it.calibrate_ms = ms[0];
     if (cfg.format == io::hdr_format::exr_half) {
       detail::device_allocation bits(exec, px * std::size_t(c) * sizeof(std::uint16_t));
