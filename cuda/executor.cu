@@ -128,6 +128,8 @@ const float* table_cache::find_or_add(cuda_context& ctx, std::uint64_t tag, std:
 
 }  // namespace detail
 
+void cuda_bind_thread(int device) { HDRGPU_CUDA_CHECK(cudaSetDevice(checked_device(device))); }
+
 std::shared_ptr<device_memory_resource> default_device_memory_resource(int device) {
   checked_device(device);
   const detail::device_scope scope(device);

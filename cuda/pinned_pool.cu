@@ -10,12 +10,13 @@
 
 #include <hdrgpu/cuda_executor.hpp>
 
-#include "check.hpp"
+#include "context.hpp"
 
 namespace hdrgpu {
 
 struct pinned_host_pool::state {
   mutable std::mutex m;
+  int device = 0;  // whose context allocates and frees (no other device's context is ever created)
   std::size_t limit, in_use = 0, kept = 0;
   std::multimap<std::size_t, void*> free;     // kept blocks by size
   std::unordered_map<void*, std::size_t> size;  // every block handed out or kept
@@ -24,15 +25,24 @@ struct pinned_host_pool::state {
 namespace {
 constexpr std::size_t kPage = 4096;
 
-void free_block(void* p) noexcept { detail::release_checked(cudaFreeHost(p)); }
+void free_block(int device, void* p) noexcept {
+  try {
+    const detail::device_scope scope(device);
+    detail::release_checked(cudaFreeHost(p));
+  } catch (const std::exception&) {  // the device cannot even be selected: nothing left to free it with
+  }
+}
 }  // namespace
 
-pinned_host_pool::pinned_host_pool(std::size_t limit) : s_(std::make_unique<state>()) { s_->limit = limit; }
+pinned_host_pool::pinned_host_pool(std::size_t limit, int device) : s_(std::make_unique<state>()) {
+  s_->limit = limit;
+  s_->device = device;
+}
 
 pinned_host_pool::~pinned_host_pool() {
   // Blocks still in use belong to images that outlive the pool only through allocator_of, which keeps
   // the pool alive: here every block is a kept one.
-  for (auto& [bytes, p] : s_->free) free_block(p);
+  for (auto& [bytes, p] : s_->free) free_block(s_->device, p);
 }
 
 void* pinned_host_pool::allocate(std::size_t bytes) {
@@ -58,9 +68,11 @@ void* pinned_host_pool::allocate(std::size_t bytes) {
       s_->free.erase(last);
     }
   }
-  for (void* p : give_back) free_block(p);
+  for (void* p : give_back) free_block(s_->device, p);
   void* p = nullptr;
-  // Portable: usable with every device of a multi-GPU run, whichever is current.
+  // On the pool's device, so a reader thread does not open a context on device 0; portable: usable with
+  // every device of a multi-GPU run.
+  const detail::device_scope scope(s_->device);
   const cudaError_t e = cudaHostAlloc(&p, want, cudaHostAllocPortable);
   if (e != cudaSuccess) {
     (void)cudaGetLastError();
@@ -88,7 +100,7 @@ void pinned_host_pool::deallocate(void* p) noexcept {
     }
     s_->size.erase(it);
   }
-  free_block(p);
+  free_block(s_->device, p);
 }
 
 std::size_t pinned_host_pool::held() const {

@@ -122,6 +122,7 @@ std::vector<batch_result> process_batch(const cuda_executor& exec, std::span<con
   const auto lane_body = [&](int t) {
     try {
       const cuda_executor& lane = (*lanes)[std::size_t(t)];
+      cuda_bind_thread(lane.device());  // this thread works for that device only
       for (std::size_t i; (i = next.fetch_add(1)) < stacks.size();) {
         if (!out[i].error.empty()) continue;
         if (fault.set()) {

@@ -33,10 +33,11 @@ std::shared_ptr<device_memory_resource> default_device_memory_resource(int devic
 /// Page-locked (pinned) host memory, recycled. A GPU copies images in it directly, without staging: the
 /// batch engine decodes stacks into it and receives results in it. Freed blocks are kept for reuse while
 /// the pool holds at most `limit` bytes (in use plus kept); beyond that they are given back to the system.
-/// Thread-safe. Throws backend_unavailable in a build without CUDA.
+/// Thread-safe. Allocations and frees run on `device`'s context (from any thread), so no other device's
+/// context is created. Throws backend_unavailable in a build without CUDA.
 class pinned_host_pool {
  public:
-  explicit pinned_host_pool(std::size_t limit);
+  explicit pinned_host_pool(std::size_t limit, int device = 0);
   ~pinned_host_pool();
   pinned_host_pool(const pinned_host_pool&) = delete;
   pinned_host_pool& operator=(const pinned_host_pool&) = delete;
@@ -55,6 +56,13 @@ class pinned_host_pool {
   struct state;
   std::unique_ptr<state> s_;
 };
+
+/// Makes `device` the calling thread's current CUDA device, for threads dedicated to one GPU. hdrgpu's
+/// calls restore the caller's current device when they return; on a thread already bound to their device
+/// that costs nothing, and no context is ever opened on another device (restoring device 0 on a thread
+/// that never chose one would open device 0's). process_batch and the batch engine bind their own threads.
+/// Throws backend_unavailable in a build without CUDA, cuda_error when the device cannot be selected.
+void cuda_bind_thread(int device);
 
 namespace detail {
 class cuda_context;

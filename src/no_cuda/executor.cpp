@@ -11,6 +11,7 @@ namespace {
 }  // namespace
 
 std::shared_ptr<device_memory_resource> default_device_memory_resource(int) { unavailable(); }
+void cuda_bind_thread(int) { unavailable(); }
 cuda_executor::cuda_executor(options) { unavailable(); }
 int cuda_executor::device() const noexcept { return -1; }
 void* cuda_executor::stream() const noexcept { return nullptr; }
@@ -21,7 +22,7 @@ void cuda_executor::synchronize() const { unavailable(); }
 std::size_t cuda_executor::staging_bytes() const noexcept { return 0; }
 
 struct pinned_host_pool::state {};
-pinned_host_pool::pinned_host_pool(std::size_t) { unavailable(); }
+pinned_host_pool::pinned_host_pool(std::size_t, int) { unavailable(); }
 pinned_host_pool::~pinned_host_pool() = default;
 void* pinned_host_pool::allocate(std::size_t) { unavailable(); }
 void pinned_host_pool::deallocate(void*) noexcept {}

@@ -53,6 +53,12 @@ class cuda_backend final : public backend {
       : cfg_(cfg), preset_(preset), exec_(opts), results_(opts.result_allocator), health_(std::move(health)) {}
   std::string name() const override { return "cuda:" + std::to_string(exec_.device()) + " " + exec_.device_name(); }
   std::size_t batch() const override { return 16; }
+  void bind_thread() const noexcept override {
+    try {
+      cuda_bind_thread(exec_.device());
+    } catch (const std::exception&) {  // the calls that need the device report it per stack
+    }
+  }
   void process(std::vector<item*>& items) override {
     for (item* it : items)
       if (it->response.empty()) it->response = preset_;
@@ -154,6 +160,14 @@ std::vector<int> cuda_devices(const config& cfg, const std::function<void(const 
 
 }  // namespace
 
+void compute_plan::bind_thread() const noexcept {
+  if (device < 0) return;
+  try {
+    cuda_bind_thread(device);
+  } catch (const std::exception&) {
+  }
+}
+
 compute_plan make_backends(const config& cfg, const response_curve& preset,
                            const std::function<void(const std::string&)>& log) {
   compute_plan plan;
@@ -169,8 +183,10 @@ compute_plan make_backends(const config& cfg, const response_curve& preset,
   // Staging only carries what is not pinned (small tables): a little per lane, set aside in the budget.
   const std::size_t staging = std::size_t(1) << 20;
   const std::size_t fixed = staging * lanes * devices.size();
-  const auto pinned = std::make_shared<pinned_host_pool>(cfg.memory_budget > fixed ? cfg.memory_budget - fixed : 0);
+  const auto pinned =
+      std::make_shared<pinned_host_pool>(cfg.memory_budget > fixed ? cfg.memory_budget - fixed : 0, devices.front());
   plan.input_allocator = pinned_host_pool::allocator_of(pinned);
+  plan.device = devices.front();
   for (const int d : devices) {
     auto health = std::make_shared<device_health>();
     for (unsigned l = 0; l < lanes; ++l) {

@@ -145,6 +145,7 @@ summary run(const config& cfg_in, const std::function<void(const std::string&)>&
   std::vector<std::thread> readers;
   for (unsigned r = 0; r < cfg.readers; ++r)
     readers.emplace_back([&] {
+      plan.bind_thread();  // pinned allocations on the run's device only
       for (;;) {
         const std::size_t k = next.fetch_add(1);
         if (k >= todo.size()) return;
@@ -181,6 +182,7 @@ summary run(const config& cfg_in, const std::function<void(const std::string&)>&
   std::vector<std::thread> workers;
   for (auto& b : backends)
     workers.emplace_back([&, be = b.get()] {
+      be->bind_thread();
       for (;;) {
         auto first = loaded.pop();
         if (!first) return;
@@ -209,6 +211,7 @@ summary run(const config& cfg_in, const std::function<void(const std::string&)>&
   std::vector<std::thread> writers;
   for (unsigned w = 0; w < writer_count; ++w)
     writers.emplace_back([&] {
+      plan.bind_thread();  // pinned results are freed here
       while (auto it = finished.pop()) {
         if (it->error.empty()) {
           const auto t0 = clock::now();

@@ -56,6 +56,8 @@ class backend {
   virtual std::string name() const = 0;
   /// How many loaded stacks it likes to take at once (batched calibration on the GPU).
   virtual std::size_t batch() const { return 1; }
+  /// Called first on the backend's worker thread: a GPU backend binds the thread to its device.
+  virtual void bind_thread() const noexcept {}
   virtual void process(std::vector<item*>& items) = 0;
 };
 
@@ -66,6 +68,11 @@ struct compute_plan {
   std::vector<std::unique_ptr<backend>> backends;
   host_allocator input_allocator;
   std::size_t fixed_bytes = 0;
+  int device = -1;  ///< the CUDA device the engine's threads bind to (cuda_bind_thread); -1 on the CPU
+
+  /// Binds the calling engine thread to `device` (no effect on the CPU). A failure is left to the calls
+  /// that need the device, which report it per stack.
+  void bind_thread() const noexcept;
 };
 
 /// The compute backends of `cfg.device`: one CPU backend, or cfg.gpu_lanes per CUDA device.
