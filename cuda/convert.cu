@@ -60,20 +60,24 @@ __global__ void rgbe_kernel(pitched<const float> src, pitched<std::uint8_t> dst,
 }
 
 /// NaN and infinite samples of a pitched float image, added to *count.
-__global__ void nonfinite_kernel(pitched<const float> src, long long row_len, long long n, unsigned long long* count) {
-  __shared__ unsigned long long block_count;
-  if (threadIdx.x == 0) block_count = 0;
+/// census() on the device: count[0] += NaN and infinite samples, count[1] += finite samples beyond half's range.
+__global__ void census_kernel(pitched<const float> src, long long row_len, long long n, unsigned long long* count) {
+  __shared__ unsigned long long block_count[2];
+  if (threadIdx.x < 2) block_count[threadIdx.x] = 0;
   __syncthreads();
-  unsigned long long local = 0;
+  unsigned long long nonfinite = 0, above = 0;
   const long long stride = (long long)gridDim.x * blockDim.x;
   for (long long k = (long long)blockIdx.x * blockDim.x + threadIdx.x; k < n; k += stride) {
     const int y = int(k / row_len);
-    const float v = src.row(y)[k - (long long)y * row_len];
-    local += fabsf(v) <= 3.402823466e38f ? 0 : 1;  // false for NaN too
+    const float a = fabsf(src.row(y)[k - (long long)y * row_len]);
+    const bool finite = a <= 3.402823466e38f;  // false for NaN too
+    nonfinite += finite ? 0 : 1;
+    above += finite && a > math::half_max ? 1 : 0;
   }
-  if (local) atomicAdd(&block_count, local);
+  if (nonfinite) atomicAdd(&block_count[0], nonfinite);
+  if (above) atomicAdd(&block_count[1], above);
   __syncthreads();
-  if (threadIdx.x == 0 && block_count) atomicAdd(count, block_count);
+  if (threadIdx.x < 2 && block_count[threadIdx.x]) atomicAdd(&count[threadIdx.x], block_count[threadIdx.x]);
 }
 
 /// A float source on the device: the caller's device view in place, or a packed upload of a host view.
@@ -255,23 +259,25 @@ image<std::uint8_t> to_rgbe(const cuda_executor& exec, image_view<const float> s
   return out;
 }
 
-std::size_t count_nonfinite(const cuda_executor& exec, image_view<const float> img) {
-  HDRGPU_EXPECTS(!img.empty(), "count_nonfinite: empty image");
-  if (img.space() == memory_space::device) detail::check_rows_aligned<float>(img.data(), img.row_bytes(), "count_nonfinite");
+sample_census census(const cuda_executor& exec, image_view<const float> img) {
+  HDRGPU_EXPECTS(!img.empty(), "census: empty image");
+  if (img.space() == memory_space::device) detail::check_rows_aligned<float>(img.data(), img.row_bytes(), "census");
   detail::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
   const detail::sync_on_unwind guard(ctx);
   const detail::device_source in = detail::source_on_device(ctx, img);
-  detail::device_buffer<unsigned long long> count(ctx, 1);
+  detail::device_buffer<unsigned long long> count(ctx, 2);
   count.zero();
   const long long row_len = (long long)img.width() * img.channels(), n = row_len * img.height();
-  detail::nonfinite_kernel<<<detail::grid_for(ctx, std::size_t(n), detail::convert_block), detail::convert_block, 0,
-                             ctx.stream()>>>(in.view, row_len, n, count.data());
+  detail::census_kernel<<<detail::grid_for(ctx, std::size_t(n), detail::convert_block), detail::convert_block, 0,
+                          ctx.stream()>>>(in.view, row_len, n, count.data());
   HDRGPU_CUDA_CHECK_LAUNCH();
-  unsigned long long host = 0;
-  detail::download_sync(ctx, count.data(), 1, &host);
-  return std::size_t(host);
+  unsigned long long host[2] = {0, 0};
+  detail::download_sync(ctx, count.data(), 2, host);
+  return {std::size_t(host[0]), std::size_t(host[1])};
 }
+
+std::size_t count_nonfinite(const cuda_executor& exec, image_view<const float> img) { return census(exec, img).nonfinite; }
 
 void to_rgbe(const cuda_executor& exec, image_view<const float> src, image_view<std::uint8_t> dst) {
   detail::check_device_pair(src, dst.width(), dst.height(), dst.channels(), 4, dst.empty(), dst.space(), "to_rgbe");

@@ -119,15 +119,26 @@ void check_conversions(const Exec& exec) {
 }  // namespace
 
 TEST_SUITE("convert") {
+  TEST_CASE("census counts non-finite samples and finite samples beyond half's range") {
+    const float inf = std::numeric_limits<float>::infinity();
+    const float v[] = {1.0f, 65504.0f, 65504.5f, -7e4f, inf, -inf, std::nanf(""), 1e30f, -65504.0f, 0.0f};
+    const image_view<const float> img(v, 5, 2, 1);
+    const sample_census n = census(img);
+    CHECK(n.nonfinite == 3);
+    CHECK(n.above_half == 3);  // 65504.5, -7e4 and 1e30; 65504 itself fits
+    CHECK(count_nonfinite(img) == 3);
+  }
+
   TEST_CASE("half bits: known values (tinyexr rounding: nearest, ties away from zero)") {
     CHECK(half_bits(1.0f) == 0x3C00);
     CHECK(half_bits(-2.0f) == 0xC000);
     CHECK(half_bits(0.1f) == 0x2E66);
     CHECK(half_bits(65504.0f) == 0x7BFF);  // largest half
     CHECK(half_bits(65519.0f) == 0x7BFF);
-    CHECK(half_bits(65520.0f) == 0x7C00);  // rounds past the largest half: inf
-    CHECK(half_bits(1e6f) == 0x7C00);
-    CHECK(half_bits(-1e6f) == 0xFC00);
+    CHECK(half_bits(65520.0f) == 0x7BFF);  // would round past the largest half: clamped, never inf
+    CHECK(half_bits(1e6f) == 0x7BFF);
+    CHECK(half_bits(-1e6f) == 0xFBFF);
+    CHECK(half_bits(std::numeric_limits<float>::max()) == 0x7BFF);
     CHECK(half_bits(std::numeric_limits<float>::infinity()) == 0x7C00);
     CHECK(half_bits(-std::numeric_limits<float>::infinity()) == 0xFC00);
     CHECK(half_bits(std::nanf("")) == 0x7E00);
@@ -222,6 +233,17 @@ TEST_SUITE("gpu") {
   TEST_CASE("gpu conversions give the CPU's bytes") {
     HDRGPU_REQUIRE_GPU(exec);
     check_conversions(exec);
+    const float inf = std::numeric_limits<float>::infinity();
+    std::vector<float> v(3 * 1000, 0.5f);  // several blocks' worth, outliers spread out
+    for (std::size_t i = 0; i < v.size(); i += 97) v[i] = i % 2 ? 7e4f : -inf;
+    v[5] = std::nanf("");
+    const image_view<const float> img(v.data(), 100, 10, 3);
+    const sample_census want = census(img), got = census(exec, img);
+    CHECK(want.nonfinite == 17);
+    CHECK(want.above_half == 15);
+    CHECK(got.nonfinite == want.nonfinite);
+    CHECK(got.above_half == want.above_half);
+    CHECK(count_nonfinite(exec, img) == want.nonfinite);
   }
 
   TEST_CASE("gpu conversions: asynchronous device overloads with pitched views") {

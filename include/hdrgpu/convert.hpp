@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include <hdrgpu/cuda_executor.hpp>
@@ -114,19 +115,36 @@ void to_rgbe(const cuda_executor& exec, image_view<const float> src, image_view<
 
 // ---- checks ----------------------------------------------------------------------------------------------
 
-/// Samples of `img` (host view) that are NaN or infinite.
-inline std::size_t count_nonfinite(image_view<const float> img) {
-  std::size_t n = 0;
+/// What a radiance map holds that a file cannot store as such.
+struct sample_census {
+  std::size_t nonfinite = 0;   ///< NaN or infinite samples: such a map is never reported as a success
+  std::size_t above_half = 0;  ///< finite samples beyond +-65504: exr-half files store them clamped to 65504
+};
+
+/// sample_census of `img` (host view).
+inline sample_census census(image_view<const float> img) {
+  sample_census n;
   const std::size_t row = std::size_t(img.width()) * std::size_t(img.channels());
   for (int y = 0; y < img.height(); ++y) {
     const float* r = img.row(y);
-    for (std::size_t i = 0; i < row; ++i) n += std::isfinite(r[i]) ? 0 : 1;
+    for (std::size_t i = 0; i < row; ++i) {
+      const float a = std::abs(r[i]);
+      const bool finite = a <= std::numeric_limits<float>::max();  // false for NaN too
+      n.nonfinite += finite ? 0 : 1;
+      n.above_half += finite && a > detail::math::half_max ? 1 : 0;
+    }
   }
   return n;
 }
 
-/// count_nonfinite on the GPU, synchronous: `img` may be a host or a device view (a device map is counted
-/// where it is, before it is converted or downloaded).
+/// census on the GPU, synchronous: `img` may be a host or a device view (a device map is counted where it
+/// is, before it is converted or downloaded).
+sample_census census(const cuda_executor& exec, image_view<const float> img);
+
+/// Samples of `img` (host view) that are NaN or infinite.
+inline std::size_t count_nonfinite(image_view<const float> img) { return census(img).nonfinite; }
+
+/// count_nonfinite on the GPU, synchronous: `img` may be a host or a device view.
 std::size_t count_nonfinite(const cuda_executor& exec, image_view<const float> img);
 
 }  // namespace hdrgpu

@@ -15,6 +15,7 @@ void to_half(const cuda_executor&, image_view<const float>, image_view<std::uint
 image<std::uint8_t> to_rgbe(const cuda_executor&, image_view<const float>) { unavailable(); }
 void to_rgbe(const cuda_executor&, image_view<const float>, image_view<std::uint8_t>) { unavailable(); }
 std::size_t count_nonfinite(const cuda_executor&, image_view<const float>) { unavailable(); }
+sample_census census(const cuda_executor&, image_view<const float>) { unavailable(); }
 
 namespace detail {
 void copy_to_device(const cuda_executor&, void*, const void*, std::size_t) { unavailable(); }

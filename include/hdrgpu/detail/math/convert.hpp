@@ -30,10 +30,14 @@ HDRGPU_HOST_DEVICE inline float bits_float(std::uint32_t u) {
 #endif
 }
 
-/// IEEE binary16 bits of `v`, computed as tinyexr's float_to_half_full (which OpenEXR files written by
-/// io::write_radiance(..., exr_half) contain): rounds to nearest with ties away from zero (not to even);
-/// f32 subnormals give +-0; values that round above 65504 give +-inf; NaN gives the quiet NaN 0x7e00
-/// with the sign kept; the sign of zero is kept.
+/// The largest finite half, 65504: finite samples beyond it are stored as it (see half_bits).
+inline constexpr float half_max = 65504.0f;
+
+/// IEEE binary16 bits of `v`, as OpenEXR half channels written by io::write_radiance(..., exr_half) hold
+/// them: rounds to nearest with ties away from zero (not to even; as tinyexr's float_to_half_full);
+/// f32 subnormals give +-0; finite values beyond +-65504 are clamped to +-65504 (0x7bff), never written
+/// as infinity; +-inf stays +-inf; NaN gives the quiet NaN 0x7e00 with the sign kept; the sign of zero
+/// is kept.
 HDRGPU_HOST_DEVICE inline std::uint16_t half_bits(float v) {
   const std::uint32_t f = float_bits(v);
   const std::uint32_t sign = (f >> 16) & 0x8000u;
@@ -47,7 +51,7 @@ HDRGPU_HOST_DEVICE inline std::uint16_t half_bits(float v) {
   } else {
     const int e = exponent - 127 + 15;
     if (e >= 31) {
-      h = 0x7c00u;
+      h = 0x7bffu;
     } else if (e <= 0) {
       if (14 - e <= 24) {  // the result may still be a non-zero subnormal
         const std::uint32_t m = mantissa | 0x800000u;
@@ -56,7 +60,7 @@ HDRGPU_HOST_DEVICE inline std::uint16_t half_bits(float v) {
       }
     } else {
       h = (std::uint32_t(e) << 10) | (mantissa >> 13);
-      if (mantissa & 0x1000u) ++h;
+      if ((mantissa & 0x1000u) && h != 0x7bffu) ++h;  // rounding up from 65504 would give inf: clamp
     }
   }
   return std::uint16_t(sign | h);
