@@ -101,7 +101,32 @@ class ratio_reporter : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const auto& r : runs)
-      if (!r.error_occurred && r.run_type == Run::RT_Iteration) times_[r.benchmark_name()] = r.GetAdjustedRealTime();
+      if (!r.error_occurred && r.run_type == Run::RT_Iteration) {
+        times_[r.benchmark_name()] = r.GetAdjustedRealTime();
+        if (const auto b = r.counters.find("bytes"); b != r.counters.end()) bytes_[r.benchmark_name()] = b->second;
+      }
+  }
+  /// For the write cases ("write/<format>/<who>/<input>..."): time and size against PFM written by hdrgpu
+  /// on the same input.
+  void print_write_table() const {
+    bool header = false;
+    for (const auto& [name, ms] : times_) {
+      if (name.rfind("write/", 0) != 0) continue;
+      const auto who = name.find('/', 6);
+      if (who == std::string::npos) continue;
+      const auto input = name.find('/', who + 1);
+      const std::string pfm = "write/pfm/hdrgpu" + (input == std::string::npos ? std::string() : name.substr(input));
+      const auto p = times_.find(pfm);
+      const auto pb = bytes_.find(pfm);
+      const auto b = bytes_.find(name);
+      if (p == times_.end() || pb == bytes_.end() || b == bytes_.end()) continue;
+      if (!header) {
+        std::printf("\n%-44s %10s %9s %10s %9s\n", "write case", "ms", "vs PFM", "MB", "size");
+        header = true;
+      }
+      std::printf("%-44s %10.1f %8.2fx %10.1f %8.1f%%\n", name.c_str(), ms, ms / p->second, b->second / 1e6,
+                  100.0 * b->second / pb->second);
+    }
   }
   /// One row per case that has an ".../opencv" run: OpenCV, the CPU backend (".../hdrgpu") and the CUDA
   /// backend (".../cuda") where present, with OpenCV/x and CPU/CUDA ratios.
@@ -137,6 +162,7 @@ class ratio_reporter : public benchmark::ConsoleReporter {
     return it == times_.end() ? 0.0 : it->second;
   }
   std::map<std::string, double> times_;
+  std::map<std::string, double> bytes_;
 };
 
 }  // namespace
@@ -149,6 +175,7 @@ int main(int argc, char** argv) {
   ratio_reporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   reporter.print_ratios();
+  reporter.print_write_table();
   benchmark::Shutdown();
   return 0;
 }

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .debs
-pkgs=(libstb-dev libstb0 libtinyexr-dev libturbojpeg0-dev libturbojpeg0 libexif-dev libexif12 doctest-dev
+pkgs=(libstb-dev libstb0 libtinyexr-dev libturbojpeg0-dev libturbojpeg0 libexif-dev libexif12 libdeflate-dev libdeflate0 doctest-dev
       libbenchmark-dev libbenchmark1debian pkg-config)
 # OpenCV (the reference in tests and benchmarks) with the libraries it links against.
 opencv=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \

@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh --core   only what the library and the CLI need
 set -euo pipefail
 
-core=(cmake ninja-build g++ pkg-config libstb-dev libtinyexr-dev libturbojpeg0-dev libexif-dev)
+core=(cmake ninja-build g++ pkg-config libstb-dev libtinyexr-dev libturbojpeg0-dev libexif-dev libdeflate-dev)
 dev=(doctest-dev libbenchmark-dev libopencv-dev openmpi-bin python3-opencv)
 
 packages=("${core[@]}")

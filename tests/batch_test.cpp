@@ -3,9 +3,13 @@
 #include <signal.h>
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
+#include <iterator>
 #include <set>
 #include <thread>
 
+#include <hdrgpu/convert.hpp>
 #include <hdrgpu/hdrgpu.hpp>
 #include <hdrgpu/io.hpp>
 #include <hdrgpu/pipeline.hpp>
@@ -131,6 +135,59 @@ void check_memory_budget(const std::string& device) {
   REQUIRE(r.code == 0);
   MESSAGE("peak RSS of hdrgpu batch on " << device << " with a 48 MiB budget: " << r.peak_mib << " MiB");
   CHECK(r.peak_mib < 48 + fixed_mib + 64);
+}
+
+/// A stack whose radiance goes far beyond half's range (exposure times divided by a million), through
+/// `hdrgpu batch --format exr-half --device DEVICE`: the report counts the clamped samples (the library's
+/// census of the map within `tol`, relative), one warning per stack names it, and the file holds 65504
+/// where the map is larger, never infinity. Default compression: piz.
+void check_half_clamping(const std::string& device, double tol) {
+  temp_dir t("batch");
+  make_stacks(t.path / "in", 2, "64x48", 3, 9);
+  for (const char* id : {"stack_0000", "stack_0001"}) {
+    const fs::path list = t.path / "in" / id / "exposures.txt";
+    std::ifstream in(list);
+    std::ostringstream text;
+    text.precision(17);
+    for (std::string line; std::getline(in, line);) {
+      std::istringstream fields(line);
+      std::string file;
+      double seconds = 0;
+      if (line.rfind('#', 0) != 0 && fields >> file >> seconds) text << file << ' ' << seconds * 1e-6 << '\n';
+    }
+    in.close();
+    std::ofstream(list) << text.str();
+  }
+  const run_result r = cli("batch " + (t.path / "in").string() + " -o " + (t.path / "out").string() +
+                           " --quiet --format exr-half --device " + device);
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  const auto report = by_stack(read_report(t.path / "out" / "report.jsonl"));
+  for (const char* id : {"stack_0000", "stack_0001"}) {
+    CAPTURE(id);
+    const image<float> want = expected_debevec(t.path / "in" / id);
+    const std::size_t above = census(want.view()).above_half;
+    REQUIRE(above > 100);
+    const double clamped = std::stod(report.at(id).at("clamped"));
+    CHECK(std::abs(clamped - double(above)) <= tol * double(above));
+    const std::string warning = "stack '" + std::string(id) + "': " + report.at(id).at("clamped") + " samples above 65504";
+    const auto first = r.output.find(warning);
+    CHECK(first != std::string::npos);
+    CHECK(r.output.find(warning, first + 1) == std::string::npos);  // once per stack
+    const fs::path out = t.path / "out" / (std::string(id) + ".exr");
+    const image<float> got = io::read_radiance(out);
+    REQUIRE(got.size() == want.size());
+    std::size_t at_max = 0, infinite = 0;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      infinite += std::isinf(got.data()[i]) ? 1 : 0;
+      at_max += got.data()[i] == 65504.0f ? 1 : 0;
+    }
+    CHECK(infinite == 0);
+    CHECK(at_max >= std::size_t(clamped));
+    // The default compression for half is piz: the file is the one write_radiance makes with it.
+    std::ifstream f(out, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(f)), {});
+    CHECK(bytes.find(std::string("compression\0compression\0\x01\0\0\0\x04", 29)) != std::string::npos);
+  }
 }
 
 }  // namespace
@@ -344,6 +401,10 @@ TEST_CASE("batch: memory in flight stays within the budget") {
   check_memory_budget("cpu");
 }
 
+TEST_CASE("batch: exr-half clamps radiance beyond half's range, counts it and warns once per stack") {
+  check_half_clamping("cpu", 0.0);
+}
+
 TEST_CASE("batch: a folder without exposures.txt takes EXIF times and turns phone shots upright") {
   HDRGPU_REQUIRE_DATA("window-handheld");
   const fs::path src = hdrgpu_test::data_root() / "window-handheld";
@@ -458,6 +519,11 @@ TEST_CASE("batch on CUDA: exr-half and hdr are encoded on the GPU and match the 
       CHECK(worst <= step);
     }
   }
+}
+
+TEST_CASE("batch on CUDA: exr-half clamps radiance beyond half's range, counts it and warns once per stack") {
+  HDRGPU_REQUIRE_GPU(gpu);
+  check_half_clamping("cuda", 0.01);  // a sample within float rounding of 65504 may land on either side
 }
 
 TEST_CASE("batch on CUDA: memory in flight stays within the budget") {

@@ -553,10 +553,10 @@ TEST_SUITE("io.radiance") {
     }
     CHECK(slurp(dir / "m.pfm").substr(0, 14) == "PF\n37 23\n-1.0\n");
     CHECK(slurp(dir / "gm.pfm").substr(0, 13) == "Pf\n19 5\n-1.0\n");
-    // This tinyexr links zlib: a flat image must come out ZIP-compressed, far below 12 bytes a pixel.
+    // A flat image asked for as zip comes out compressed, far below 12 bytes a pixel.
     image<float> flat(64, 64, 3);
     std::fill(flat.data(), flat.data() + flat.size(), 0.5f);
-    io::write_radiance(dir / "flat.exr", flat, io::hdr_format::exr);
+    io::write_radiance(dir / "flat.exr", flat, io::hdr_format::exr, io::exr_compression::zip);
     CHECK(fs::file_size(dir / "flat.exr") < 64 * 64 * 12 / 8);
     CHECK(bitwise_equal(io::read_radiance(dir / "flat.exr"), flat));
     // PFM stores the bottom row first.
@@ -747,6 +747,26 @@ TEST_SUITE("io.ldr") {
     for (std::size_t i = 0; i < grey.size(); ++i) grey.data()[i] = std::uint8_t(i * 11);
     io::write_ldr(dir / "g.PNG", grey);
     CHECK(bitwise_equal(io::load_image_u8(dir / "g.PNG"), grey));
+    CHECK(equals_bgr_mat(grey, cv::imread((dir / "g.PNG").string(), cv::IMREAD_UNCHANGED)));
+
+    // A larger picture with gradients (Up/Paeth rows), noise (Sub rows) and alpha: libpng (OpenCV) reads
+    // back every byte.
+    image<std::uint8_t> big(301, 97, 4);
+    std::uint32_t seed = 5;
+    for (int y = 0; y < big.height(); ++y)
+      for (int x = 0; x < big.width(); ++x)
+        for (int k = 0; k < 4; ++k) {
+          seed = seed * 1664525u + 1013904223u;
+          big.at(x, y, k) = std::uint8_t(y % 3 == 0 ? seed >> 24 : (x * (k + 1) + y * 2) & 0xff);
+        }
+    io::write_ldr(dir / "big.png", big);
+    const cv::Mat bgra = cv::imread((dir / "big.png").string(), cv::IMREAD_UNCHANGED);
+    REQUIRE(bgra.type() == CV_8UC4);
+    bool same = true;
+    for (int y = 0; y < big.height(); ++y)
+      for (int x = 0; x < big.width(); ++x)
+        for (int k = 0; k < 4; ++k) same = same && bgra.ptr<std::uint8_t>(y)[x * 4 + (k < 3 ? 2 - k : 3)] == big.at(x, y, k);
+    CHECK(same);
 
     // A smooth image, so JPEG at quality 95 stays within a few levels.
     image<std::uint8_t> smooth(32, 16, 3);
@@ -763,7 +783,7 @@ TEST_SUITE("io.ldr") {
     CHECK(slurp(dir / "s.jpg").substr(0, 3) == "\xff\xd8\xff");
 
     CHECK(contains(message_of<hdrgpu::invalid_argument>([&] { io::write_ldr(dir / "x.tif", grey); }), "x.tif"));
-    CHECK(dir.names() == std::vector<std::string>{"a.png", "g.PNG", "s.jpg"});
+    CHECK(dir.names() == std::vector<std::string>{"a.png", "big.png", "g.PNG", "s.jpg"});
   }
 }
 

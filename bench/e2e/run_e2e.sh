@@ -5,6 +5,8 @@
 #   bench/e2e/run_e2e.sh [M] [hdrgpu-binary] [--device auto|cpu|cuda]
 #
 # Prints stacks/s of each and the ratio, plus where hdrgpu's time goes per stage (from its report).
+# HDRGPU_E2E_FORMAT: hdr (default), exr or exr-half; each side writes it its own default way (OpenCV: ZIP;
+# hdrgpu: its default compression for the format).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 m=${1:-4}

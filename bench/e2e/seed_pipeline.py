@@ -2,7 +2,9 @@
 """The pipeline hdrgpu replaces, as its users run it today: for every stack folder, OpenCV reads the
 images, runs CalibrateDebevec then MergeDebevec and writes the result, one process per core.
 
-    seed_pipeline.py INPUT_DIR OUT_DIR [--processes N] [--format hdr|exr]
+    seed_pipeline.py INPUT_DIR OUT_DIR [--processes N] [--format hdr|exr|exr-half]
+
+exr is OpenCV's default EXR (float, ZIP); exr-half asks imwrite for half channels (also ZIP).
 
 Prints one line: stacks, seconds, stacks/s, and the per-stage seconds summed over stacks."""
 import argparse
@@ -28,7 +30,7 @@ def read_times(stack_dir):
 
 
 def process(args):
-    stack_dir, out_path = args
+    stack_dir, out_path, params = args
     cv2.setNumThreads(1)  # one process per core, as the user's pool does
     import numpy as np
     t0 = time.perf_counter()
@@ -40,7 +42,7 @@ def process(args):
     t2 = time.perf_counter()
     hdr = cv2.createMergeDebevec().process(images, times, response)
     t3 = time.perf_counter()
-    cv2.imwrite(out_path, hdr)
+    cv2.imwrite(out_path, hdr, params)
     t4 = time.perf_counter()
     return (t1 - t0, t2 - t1, t3 - t2, t4 - t3)
 
@@ -50,13 +52,17 @@ def main():
     p.add_argument("input")
     p.add_argument("output")
     p.add_argument("--processes", type=int, default=os.cpu_count())
-    p.add_argument("--format", default="hdr", choices=["hdr", "exr"])
+    p.add_argument("--format", default="hdr", choices=["hdr", "exr", "exr-half"])
     a = p.parse_args()
-    if a.format == "exr":
+    params = []
+    if a.format.startswith("exr"):
         os.environ["OPENCV_IO_ENABLE_OPENEXR"] = "1"
+    if a.format == "exr-half":
+        params = [cv2.IMWRITE_EXR_TYPE, cv2.IMWRITE_EXR_TYPE_HALF]
+    ext = "hdr" if a.format == "hdr" else "exr"
     os.makedirs(a.output, exist_ok=True)
     stacks = sorted(d for d in os.listdir(a.input) if os.path.isfile(os.path.join(a.input, d, "exposures.txt")))
-    jobs = [(os.path.join(a.input, d), os.path.join(a.output, d + "." + a.format)) for d in stacks]
+    jobs = [(os.path.join(a.input, d), os.path.join(a.output, d + "." + ext), params) for d in stacks]
     start = time.perf_counter()
     with mp.Pool(a.processes) as pool:
         stages = pool.map(process, jobs, chunksize=1)

@@ -21,6 +21,10 @@
 #include <hdrgpu/image.hpp>
 #include <hdrgpu/response_curve.hpp>
 
+namespace hdrgpu {
+class cpu_executor;
+}
+
 namespace hdrgpu::io {
 
 // ---- decoding -------------------------------------------------------------------------------------
@@ -272,32 +276,64 @@ enum class hdr_format {
 /// Throws invalid_argument for any other extension.
 hdr_format hdr_format_from_path(const std::filesystem::path& file, bool half = false);
 
-/// Writes a 1- or 3-channel host radiance map, atomically. Colour files are always stored R,G,B
-/// (the view's order says which channel is red); grey maps become PFM "Pf", EXR channel "Y", and
-/// grey replicated to RGB in .hdr. Throws invalid_argument for other channel counts or a device
-/// view, io_error when the file cannot be written.
-void write_radiance(const std::filesystem::path& file, image_view<const float> map, hdr_format format);
+/// OpenEXR compression. All are lossless (of the stored float or half samples) and readable by OpenEXR,
+/// OpenCV and tinyexr. Measured on 12 MP radiance maps (docs/performance.md): float32 from real photos
+/// gains little from any of them (zip about 6 %, piz about 20 %) at 2 to 5 times the write time, while
+/// half samples compress well, piz best and fastest.
+///   none  uncompressed (1-line blocks)
+///   rle   run lengths of byte differences (1-line blocks)
+///   zips  deflate, 1-line blocks
+///   zip   deflate, 16-line blocks (what OpenCV writes)
+///   piz   wavelet + Huffman, 32-line blocks
+enum class exr_compression : std::uint8_t { none, rle, zips, zip, piz };
 
-/// OpenEXR compression (tinyexr's codecs). zip (16-line blocks) is what OpenCV writes and the default;
-/// zips compresses single lines (faster random access); rle is fast and weak; none is fastest to write.
-enum class exr_compression : std::uint8_t { none, rle, zips, zip };
-
-/// Parses "none", "rle", "zips", "zip"; throws invalid_argument otherwise.
+/// Parses "none", "rle", "zips", "zip", "piz"; throws invalid_argument otherwise.
 exr_compression parse_exr_compression(std::string_view text);
 
-/// write_radiance with a chosen EXR compression (ignored for .hdr and .pfm).
-void write_radiance(const std::filesystem::path& file, image_view<const float> map, hdr_format format,
-                    exr_compression compression);
+/// The spelling parse_exr_compression takes.
+const char* to_string(exr_compression c) noexcept;
+
+/// The compression used when none is chosen: none for float32 EXR (compression costs 2-5x the write
+/// time for 6-20 % on real radiance maps), piz for half EXR (a third of the size, no slower to write).
+exr_compression default_exr_compression(hdr_format format) noexcept;
+
+/// How write_radiance encodes.
+struct write_options {
+  std::optional<exr_compression> compression;  ///< EXR only; unset: default_exr_compression(format)
+  /// Spreads the encoding (EXR blocks, .hdr scanlines) over this executor's threads; null: the calling
+  /// thread only. The file is the same either way.
+  const cpu_executor* executor = nullptr;
+};
+
+/// What write_radiance stored.
+struct write_result {
+  std::uintmax_t bytes = 0;   ///< size of the file
+  std::size_t clamped = 0;    ///< exr_half: finite samples beyond +-65504, stored as +-65504
+};
+
+/// Writes a 1- or 3-channel host radiance map, atomically. Colour files are always stored R,G,B
+/// (the view's order says which channel is red); grey maps become PFM "Pf", EXR channel "Y", and
+/// grey replicated to RGB in .hdr. Half EXR clamps finite samples beyond half's range to +-65504 (never
+/// infinity) and counts them in the result. Throws invalid_argument for other channel counts or a device
+/// view, io_error when the file cannot be written.
+write_result write_radiance(const std::filesystem::path& file, image_view<const float> map, hdr_format format,
+                            const write_options& options = {});
+
+/// write_radiance with a chosen EXR compression (ignored for .hdr and .pfm), on the calling thread.
+write_result write_radiance(const std::filesystem::path& file, image_view<const float> map, hdr_format format,
+                            exr_compression compression);
 
 /// Writes half-float samples as hdrgpu::to_half makes them (1 or 3 channels; the view's order says which is
 /// red) as an OpenEXR file with half channels, atomically: the file write_radiance(..., exr_half) makes from
-/// the float map. For maps converted on the GPU.
+/// the float map with the same options. For maps converted on the GPU.
 void write_exr_half(const std::filesystem::path& file, image_view<const std::uint16_t> half,
-                    exr_compression compression = exr_compression::zip);
+                    const write_options& options = {});
 
 /// Writes RGBE pixels as hdrgpu::to_rgbe makes them (4 channels: R, G, B, E bytes) as a Radiance .hdr file,
 /// atomically: the file write_radiance(..., hdr) makes from the float map. For maps converted on the GPU.
-void write_rgbe(const std::filesystem::path& file, image_view<const std::uint8_t> rgbe);
+/// `executor` (optional) run-length encodes the scanlines on its threads.
+void write_rgbe(const std::filesystem::path& file, image_view<const std::uint8_t> rgbe,
+                const cpu_executor* executor = nullptr);
 
 /// Reads an .exr (half, float or uint channels R,G,B or Y), .hdr or .pfm file into an RGB (or grey)
 /// image, channel_order::rgb. Throws io_error when the file is missing, corrupt or unsupported.

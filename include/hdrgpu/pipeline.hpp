@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,7 +54,8 @@ struct config {
   response_mode response = response_mode::per_stack;
   std::filesystem::path response_file;  ///< for response_mode::file
   io::hdr_format format = io::hdr_format::exr;
-  io::exr_compression compression = io::exr_compression::zip;  ///< for exr and exr_half
+  /// For exr and exr_half; unset: io::default_exr_compression(format) (none for float, piz for half).
+  std::optional<io::exr_compression> compression;
   std::string device = "auto";  ///< auto, cpu, cuda, cuda:N or all
   shard part;                   ///< which jobs this process runs
   bool overwrite = false;       ///< redo stacks whose output already exists

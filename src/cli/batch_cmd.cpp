@@ -72,7 +72,7 @@ int run_batch(int argc, char** argv) {
   }
   cfg.format = parse_format(a.get("--format", "exr"));
   try {
-    cfg.compression = io::parse_exr_compression(a.get("--exr-compression", "zip"));
+    if (a.has("--exr-compression")) cfg.compression = io::parse_exr_compression(a.get("--exr-compression", ""));
   } catch (const invalid_argument& e) {
     throw usage_error(e.what());
   }

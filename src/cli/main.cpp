@@ -15,14 +15,14 @@ const char* const usage_text = R"(usage:
   hdrgpu merge STACK_DIR -o OUT [--method debevec|robertson|mertens]
                [--response calibrate|linear|FILE.csv] [--compat opencv-4.6|opencv-latest]
                [--tonemap gamma[:G]] [--device auto|cpu|cuda[:N]] [--half] [--threads N]
-               [--ignore-orientation]
+               [--exr-compression none|rle|zips|zip|piz] [--ignore-orientation]
   hdrgpu calibrate STACK_DIR -o response.csv [--method debevec|robertson] [--samples N]
                [--lambda L] [--compat opencv-4.6|opencv-latest] [--threads N]
                [--device auto|cpu|cuda[:N]] [--ignore-orientation]
   hdrgpu batch INPUT -o OUT_DIR [--method debevec|robertson|mertens]
                [--response per-stack|calibrate-once|FILE.csv] [--format exr|exr-half|hdr|pfm]
                [--device auto|cpu|cuda[:N]|all] [--report FILE] [--shard i/n] [--overwrite]
-               [--memory SIZE] [--ignore-orientation] [--preview] [--exr-compression none|rle|zips|zip]
+               [--memory SIZE] [--ignore-orientation] [--preview] [--exr-compression none|rle|zips|zip|piz]
                [--threads N] [--readers N] [--gpu-lanes N] [--quiet]
   hdrgpu synth OUT_DIR [--stacks N] [--size WxH] [--exposures K] [--seed S] [--format jpg|png]
   hdrgpu --version
@@ -31,6 +31,8 @@ STACK_DIR holds the images and exposures.txt (`<file> <seconds>` per line; 1/250
 exposures.txt every image of the folder is used, in name order, with its EXIF ExposureTime.
 JPEGs are turned upright by their EXIF orientation, as OpenCV's imread does (--ignore-orientation).
 OUT's extension picks the format: .exr (float; --half for half), .hdr, .pfm, or .png/.jpg (8-bit).
+EXR compression: none for float and piz for half unless --exr-compression says otherwise; all are
+lossless. Half stores finite samples above 65504 as 65504 (counted as "clamped", with a warning).
 batch INPUT: a folder of stack folders, one stack folder, or a manifest (.csv or .jsonl); stacks
 without exposures.txt take their times from EXIF. Each stack ID becomes OUT_DIR/ID.<ext>; existing
 outputs are skipped (--overwrite redoes them). Report: OUT_DIR/report.jsonl. Exit 1 if any stack failed.

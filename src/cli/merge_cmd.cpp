@@ -52,7 +52,8 @@ image<float> merge_stack(const Exec& exec, const exposure_stack<T>& stack, const
 }  // namespace
 
 int run_merge(int argc, char** argv) {
-  const args a(argc, argv, 2, {"--output", "--method", "--response", "--compat", "--tonemap", "--device", "--threads"},
+  const args a(argc, argv, 2, {"--output", "--method", "--response", "--compat", "--tonemap", "--device", "--threads",
+                "--exr-compression"},
                {"--half", "--ignore-orientation"});
   if (a.positional().size() != 1) throw usage_error("merge needs exactly one STACK_DIR");
   if (!a.has("--output")) throw usage_error("merge needs -o OUT");
@@ -65,6 +66,14 @@ int run_merge(int argc, char** argv) {
   if (!ldr) {
     try {
       (void)io::hdr_format_from_path(out, a.has("--half"));
+    } catch (const invalid_argument& e) {
+      throw usage_error(e.what());
+    }
+  }
+  io::write_options wopts;
+  if (a.has("--exr-compression")) {
+    try {
+      wopts.compression = io::parse_exr_compression(a.get("--exr-compression", ""));
     } catch (const invalid_argument& e) {
       throw usage_error(e.what());
     }
@@ -88,10 +97,16 @@ int run_merge(int argc, char** argv) {
         return r;
       },
       backend);
-  if (ldr)
+  if (ldr) {
     io::write_ldr(out, result);
-  else
-    io::write_radiance(out, result, io::hdr_format_from_path(out, a.has("--half")));
+  } else {
+    const cpu_executor encoder(cpu_executor::options{.threads = unsigned(a.get_int("--threads", 0, 0))});
+    wopts.executor = &encoder;
+    const io::write_result written = io::write_radiance(out, result, io::hdr_format_from_path(out, a.has("--half")), wopts);
+    if (written.clamped > 0)
+      std::fprintf(stderr, "hdrgpu merge: warning: %zu samples above 65504 are stored as 65504, the largest half (without --half they are kept)\n",
+                   written.clamped);
+  }
   std::printf("%s: %s merge of %zu images (%dx%d) -> %s\n", loaded.name.c_str(), method.c_str(), loaded.images.size(),
               result.width(), result.height(), out.string().c_str());
   return 0;

@@ -1,12 +1,14 @@
 // Atomic file replacement: readers see either the old file or the complete new one, never a partial
 // write, even if the process dies mid-way (the temporary then stays behind under a hidden name).
 #include <fcntl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "io_internal.hpp"
 
@@ -51,23 +53,43 @@ void open_temp(const std::filesystem::path& file, temp_file& t) {
 }  // namespace
 
 void write_file_atomic(const std::filesystem::path& file, std::span<const std::byte> data) {
+  const std::span<const unsigned char> whole(reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  detail::write_file_atomic_parts(file, std::span(&whole, 1));
+}
+
+namespace detail {
+
+void write_file_atomic_parts(const std::filesystem::path& file, std::span<const std::span<const unsigned char>> parts) {
   if (file.empty() || !file.has_filename()) throw io_error(file, "'" + file.string() + "': not a file name");
   temp_file t;
   open_temp(file, t);
-  const auto* p = reinterpret_cast<const char*>(data.data());
-  std::size_t left = data.size();
-  while (left > 0) {
-    const ssize_t n = ::write(t.fd, p, left);
+  // writev in batches; a short write resumes inside the part where it stopped.
+  std::vector<iovec> iov;
+  std::size_t part = 0, done_in_part = 0;
+  while (part < parts.size()) {
+    iov.clear();
+    for (std::size_t k = part; k < parts.size() && iov.size() < 512; ++k) {
+      const std::size_t skip = k == part ? done_in_part : 0;
+      if (parts[k].size() > skip)
+        iov.push_back({const_cast<unsigned char*>(parts[k].data() + skip), parts[k].size() - skip});
+    }
+    if (iov.empty()) break;
+    const ssize_t n = ::writev(t.fd, iov.data(), int(iov.size()));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) detail::throw_io(file, "write failed: " + errno_text());
-    p += n;
-    left -= std::size_t(n);
+    if (n < 0) throw_io(file, "write failed: " + errno_text());
+    std::size_t left = std::size_t(n);
+    while (part < parts.size() && left >= parts[part].size() - done_in_part) {
+      left -= parts[part].size() - done_in_part;
+      ++part;
+      done_in_part = 0;
+    }
+    done_in_part += left;
   }
-  if (::fsync(t.fd) != 0) detail::throw_io(file, "fsync failed: " + errno_text());
+  if (::fsync(t.fd) != 0) throw_io(file, "fsync failed: " + errno_text());
   const int fd = t.fd;
   t.fd = -1;
-  if (::close(fd) != 0) detail::throw_io(file, "close failed: " + errno_text());
-  if (::rename(t.path.c_str(), file.c_str()) != 0) detail::throw_io(file, "cannot rename into place: " + errno_text());
+  if (::close(fd) != 0) throw_io(file, "close failed: " + errno_text());
+  if (::rename(t.path.c_str(), file.c_str()) != 0) throw_io(file, "cannot rename into place: " + errno_text());
   t.committed = true;
   // Make the rename itself durable; failure here cannot undo it, so it is not an error.
   const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
@@ -76,6 +98,8 @@ void write_file_atomic(const std::filesystem::path& file, std::span<const std::b
     ::close(dfd);
   }
 }
+
+}  // namespace detail
 
 void write_file_atomic(const std::filesystem::path& file, std::string_view text) {
   write_file_atomic(file, std::as_bytes(std::span(text.data(), text.size())));

@@ -1,5 +1,5 @@
-// OpenEXR through tinyexr. Channels are stored B,G,R (EXR lists channels alphabetically) or Y for
-// grey; reading accepts half, float and uint channels of a single-part scanline file.
+// OpenEXR reading through tinyexr: half, float and uint channels R,G,B or Y of a single-part scanline
+// file. (Writing: exr_write.cpp.)
 #include <tinyexr.h>
 
 #include <cstdlib>
@@ -18,91 +18,7 @@ namespace {
   throw failure(msg);
 }
 
-bytes save(const EXRImage& img, EXRHeader& header, int compression) {
-  header.compression_type = compression;
-  unsigned char* mem = nullptr;
-  const char* err = nullptr;
-  const std::size_t n = SaveEXRImageToMemory(&img, &header, &mem, &err);
-  if (n == 0) fail_exr("OpenEXR encoding failed", err);
-  std::unique_ptr<unsigned char, void (*)(void*)> owned(mem, &std::free);
-  return bytes(mem, mem + n);
-}
-
 }  // namespace
-
-namespace {
-
-/// An EXR of `channels` planes (file order: B, G, R, or Y) of `in_type` samples, stored as `out_type`.
-bytes save_planes(std::vector<unsigned char*>& planes, int width, int height, int in_type, int out_type,
-                  exr_compression compression) {
-  const int channels = int(planes.size());
-  std::vector<EXRChannelInfo> infos(channels);
-  std::vector<int> in_types(channels, in_type);
-  std::vector<int> out_types(channels, out_type);
-  const char* names[] = {"B", "G", "R"};
-  for (int c = 0; c < channels; ++c) {
-    std::memset(&infos[c], 0, sizeof infos[c]);
-    std::strcpy(infos[c].name, channels == 1 ? "Y" : names[c]);
-  }
-  EXRImage img;
-  InitEXRImage(&img);
-  img.images = planes.data();
-  img.width = width;
-  img.height = height;
-  img.num_channels = channels;
-  EXRHeader header;
-  InitEXRHeader(&header);
-  header.num_channels = channels;
-  header.channels = infos.data();
-  header.pixel_types = in_types.data();
-  header.requested_pixel_types = out_types.data();
-  int type = TINYEXR_COMPRESSIONTYPE_ZIP;
-  switch (compression) {
-    case exr_compression::none: return save(img, header, TINYEXR_COMPRESSIONTYPE_NONE);
-    case exr_compression::rle: type = TINYEXR_COMPRESSIONTYPE_RLE; break;
-    case exr_compression::zips: type = TINYEXR_COMPRESSIONTYPE_ZIPS; break;
-    case exr_compression::zip: type = TINYEXR_COMPRESSIONTYPE_ZIP; break;
-  }
-  // This tinyexr links zlib, so ZIP (what OpenCV writes) normally works; a build without it cannot
-  // compress, and then an uncompressed file is still a correct one.
-  try {
-    return save(img, header, type);
-  } catch (const failure&) {
-    return save(img, header, TINYEXR_COMPRESSIONTYPE_NONE);
-  }
-}
-
-/// Planes in the file's channel order (B, G, R from packed R, G, B; or Y) of packed samples.
-template <class T>
-std::vector<std::vector<T>> file_planes(const T* packed, std::size_t n, int channels) {
-  std::vector<std::vector<T>> planes(channels, std::vector<T>(n));
-  for (std::size_t i = 0; i < n; ++i)
-    for (int c = 0; c < channels; ++c) planes[c][i] = packed[i * channels + (channels - 1 - c)];
-  return planes;
-}
-
-template <class T>
-std::vector<unsigned char*> pointers(std::vector<std::vector<T>>& planes) {
-  std::vector<unsigned char*> out;
-  for (auto& p : planes) out.push_back(reinterpret_cast<unsigned char*>(p.data()));
-  return out;
-}
-
-}  // namespace
-
-bytes encode_exr(const float* packed, int width, int height, int channels, bool half, exr_compression compression) {
-  auto planes = file_planes(packed, std::size_t(width) * height, channels);
-  auto ptrs = pointers(planes);
-  return save_planes(ptrs, width, height, TINYEXR_PIXELTYPE_FLOAT, half ? TINYEXR_PIXELTYPE_HALF : TINYEXR_PIXELTYPE_FLOAT,
-                     compression);
-}
-
-bytes encode_exr_half(image_view<const std::uint16_t> half, exr_compression compression) {
-  const std::vector<std::uint16_t> packed = pack_rgb(half);
-  auto planes = file_planes(packed.data(), half.pixels(), half.channels());
-  auto ptrs = pointers(planes);
-  return save_planes(ptrs, half.width(), half.height(), TINYEXR_PIXELTYPE_HALF, TINYEXR_PIXELTYPE_HALF, compression);
-}
 
 image<float> decode_exr(std::span<const unsigned char> d) {
   EXRVersion version;

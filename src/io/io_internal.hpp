@@ -32,6 +32,9 @@ bytes read_bytes(const std::filesystem::path& file);
 /// io_error naming the file when it is missing or unreadable.
 std::string read_text(const std::filesystem::path& file);
 
+/// write_file_atomic of `parts` written one after the other (writev), without joining them first.
+void write_file_atomic_parts(const std::filesystem::path& file, std::span<const std::span<const unsigned char>> parts);
+
 /// Lower-case extension with its dot (".png"), or "".
 std::string extension_of(const std::filesystem::path& file);
 
@@ -77,15 +80,17 @@ std::vector<std::remove_const_t<T>> pack_rgb(const image_view<T>& view) {
   return out;
 }
 
-// Radiance codecs: PFM and RGBE encode straight from the view; EXR from packed RGB/grey floats
-// (see pack_rgb). Decoders throw failure.
+// Radiance codecs: PFM and RGBE encode straight from the view (EXR: exr_internal.hpp). Decoders throw
+// failure.
 bytes encode_pfm(image_view<const float> map);  // 1, 3 or 4 channels (alpha dropped), any order
 image<float> decode_pfm(std::span<const unsigned char> data);
-bytes encode_rgbe(image_view<const float> map);  // 1, 3 or 4 channels (alpha ignored), any order
-bytes encode_rgbe_pixels(image_view<const std::uint8_t> rgbe);  // 4 channels: R, G, B, E bytes (to_rgbe's)
+// The file in parts (header, bands of scanlines), encoded on exec's threads when given.
+std::vector<bytes> encode_rgbe(image_view<const float> map, const cpu_executor* exec);  // 1, 3 or 4 channels (alpha ignored), any order
+std::vector<bytes> encode_rgbe_pixels(image_view<const std::uint8_t> rgbe, const cpu_executor* exec);  // R, G, B, E bytes (to_rgbe's)
 image<float> decode_rgbe(std::span<const unsigned char> data);
-bytes encode_exr(const float* packed, int width, int height, int channels, bool half, exr_compression compression);
-bytes encode_exr_half(image_view<const std::uint16_t> half, exr_compression compression);  // to_half's bits, 1 or 3 ch
 image<float> decode_exr(std::span<const unsigned char> data);
+
+/// PNG of packed 8-bit rows (1, 3 or 4 channels: grey, RGB, RGBA). Throws failure.
+bytes encode_png(const std::uint8_t* packed, int width, int height, int channels);
 
 }  // namespace hdrgpu::io::detail

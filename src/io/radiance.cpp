@@ -1,8 +1,12 @@
 // Radiance-map files: format choice and the read/write entry points; the codecs live in
-// pfm.cpp, rgbe.cpp and exr.cpp.
+// pfm.cpp, rgbe.cpp, exr_write.cpp and exr_read.cpp.
+#include <cmath>
 #include <cstring>
+#include <limits>
 
-#include "io_internal.hpp"
+#include <hdrgpu/detail/math/convert.hpp>
+
+#include "exr_internal.hpp"
 
 namespace hdrgpu::io {
 
@@ -16,63 +20,141 @@ hdr_format hdr_format_from_path(const std::filesystem::path& file, bool half) {
 }
 
 exr_compression parse_exr_compression(std::string_view text) {
-  if (text == "none") return exr_compression::none;
-  if (text == "rle") return exr_compression::rle;
-  if (text == "zips") return exr_compression::zips;
-  if (text == "zip") return exr_compression::zip;
-  throw invalid_argument("unknown EXR compression '" + std::string(text) + "' (expected none, rle, zips or zip)");
+  for (const auto c : {exr_compression::none, exr_compression::rle, exr_compression::zips, exr_compression::zip,
+                       exr_compression::piz})
+    if (text == to_string(c)) return c;
+  throw invalid_argument("unknown EXR compression '" + std::string(text) + "' (expected none, rle, zips, zip or piz)");
 }
 
-void write_radiance(const std::filesystem::path& file, image_view<const float> map, hdr_format format) {
-  write_radiance(file, map, format, exr_compression::zip);
+const char* to_string(exr_compression c) noexcept {
+  switch (c) {
+    case exr_compression::none: return "none";
+    case exr_compression::rle: return "rle";
+    case exr_compression::zips: return "zips";
+    case exr_compression::zip: return "zip";
+    case exr_compression::piz: return "piz";
+  }
+  return "?";
 }
 
-void write_radiance(const std::filesystem::path& file, image_view<const float> map, hdr_format format,
-                    exr_compression compression) {
+exr_compression default_exr_compression(hdr_format format) noexcept {
+  return format == hdr_format::exr_half ? exr_compression::piz : exr_compression::none;
+}
+
+namespace {
+
+// Writes encoded parts and says how big the file is.
+std::uintmax_t write_parts(const std::filesystem::path& file, const std::vector<detail::bytes>& parts) {
+  std::vector<std::span<const unsigned char>> spans(parts.begin(), parts.end());
+  detail::write_file_atomic_parts(file, spans);
+  std::uintmax_t n = 0;
+  for (const auto& p : parts) n += p.size();
+  return n;
+}
+
+// Scanlines of a float map in EXR block layout: channels B, G, R (or Y), as float or clamped half.
+detail::exr_lines exr_lines_of(image_view<const float> map, bool half) {
+  const int w = map.width(), c = map.channels();
+  const bool bgr = c == 3 && map.order() == channel_order::bgr;
+  detail::exr_lines src{w, map.height(), c, half, {}};
+  src.line = [map, half, w, c, bgr](int y, unsigned char* out) {
+    const float* row = map.row(y);
+    std::size_t clamped = 0;
+    for (int k = 0; k < c; ++k) {
+      // File channel k is B, G, R: packed index 2 - k of an RGB view, k of a BGR one.
+      const float* s = row + (c == 1 ? 0 : bgr ? k : 2 - k);
+      if (half) {
+        auto* o = reinterpret_cast<std::uint16_t*>(out) + std::size_t(k) * w;
+        for (int x = 0; x < w; ++x) {
+          const float v = s[std::size_t(x) * c];
+          const float a = std::abs(v);
+          clamped += a > hdrgpu::detail::math::half_max && a <= std::numeric_limits<float>::max() ? 1 : 0;
+          o[x] = hdrgpu::detail::math::half_bits(v);
+        }
+      } else {
+        auto* o = reinterpret_cast<float*>(out) + std::size_t(k) * w;
+        for (int x = 0; x < w; ++x) o[x] = s[std::size_t(x) * c];
+      }
+    }
+    return clamped;
+  };
+  return src;
+}
+
+detail::exr_lines exr_lines_of(image_view<const std::uint16_t> half) {
+  const int w = half.width(), c = half.channels();
+  const bool bgr = c == 3 && half.order() == channel_order::bgr;
+  detail::exr_lines src{w, half.height(), c, true, {}};
+  src.line = [half, w, c, bgr](int y, unsigned char* out) {
+    const std::uint16_t* row = half.row(y);
+    for (int k = 0; k < c; ++k) {
+      const std::uint16_t* s = row + (c == 1 ? 0 : bgr ? k : 2 - k);
+      auto* o = reinterpret_cast<std::uint16_t*>(out) + std::size_t(k) * w;
+      for (int x = 0; x < w; ++x) o[x] = s[std::size_t(x) * c];
+    }
+    return std::size_t(0);
+  };
+  return src;
+}
+
+}  // namespace
+
+write_result write_radiance(const std::filesystem::path& file, image_view<const float> map, hdr_format format,
+                            exr_compression compression) {
+  write_options o;
+  o.compression = compression;
+  return write_radiance(file, map, format, o);
+}
+
+write_result write_radiance(const std::filesystem::path& file, image_view<const float> map, hdr_format format,
+                            const write_options& options) {
   detail::check_writable(file, map, false);
-  const int w = map.width(), h = map.height(), c = map.channels();
-  detail::bytes encoded;
+  write_result result;
+  std::vector<detail::bytes> parts;
   try {
     switch (format) {
       case hdr_format::exr:
       case hdr_format::exr_half: {
-        const std::vector<float> rgb = detail::pack_rgb(map);
-        encoded = detail::encode_exr(rgb.data(), w, h, c, format == hdr_format::exr_half, compression);
+        const bool half = format == hdr_format::exr_half;
+        auto encoded = detail::exr_encode(exr_lines_of(map, half), options.compression.value_or(default_exr_compression(format)),
+                                          options.executor);
+        parts = std::move(encoded.parts);
+        result.clamped = encoded.clamped;
         break;
       }
-      case hdr_format::hdr: encoded = detail::encode_rgbe(map); break;
-      case hdr_format::pfm: encoded = detail::encode_pfm(map); break;
+      case hdr_format::hdr: parts = detail::encode_rgbe(map, options.executor); break;
+      case hdr_format::pfm: parts.push_back(detail::encode_pfm(map)); break;
       default: throw invalid_argument(file.string() + ": unknown hdr_format");
     }
   } catch (const detail::failure& e) {
     detail::throw_io(file, e.what());
   }
-  write_file_atomic(file, std::as_bytes(std::span(encoded)));
+  result.bytes = write_parts(file, parts);
+  return result;
 }
 
-void write_exr_half(const std::filesystem::path& file, image_view<const std::uint16_t> half,
-                    exr_compression compression) {
+void write_exr_half(const std::filesystem::path& file, image_view<const std::uint16_t> half, const write_options& options) {
   detail::check_writable(file, half, false);
-  detail::bytes encoded;
+  std::vector<detail::bytes> parts;
   try {
-    encoded = detail::encode_exr_half(half, compression);
+    parts = detail::exr_encode(exr_lines_of(half), options.compression.value_or(default_exr_compression(hdr_format::exr_half)), options.executor).parts;
   } catch (const detail::failure& e) {
     detail::throw_io(file, e.what());
   }
-  write_file_atomic(file, std::as_bytes(std::span(encoded)));
+  write_parts(file, parts);
 }
 
-void write_rgbe(const std::filesystem::path& file, image_view<const std::uint8_t> rgbe) {
+void write_rgbe(const std::filesystem::path& file, image_view<const std::uint8_t> rgbe, const cpu_executor* executor) {
   detail::check_writable(file, rgbe, true);
   if (rgbe.channels() != 4) throw invalid_argument(file.string() + ": RGBE pixels have 4 channels, got " +
                                                    std::to_string(rgbe.channels()));
-  detail::bytes encoded;
+  std::vector<detail::bytes> parts;
   try {
-    encoded = detail::encode_rgbe_pixels(rgbe);
+    parts = detail::encode_rgbe_pixels(rgbe, executor);
   } catch (const detail::failure& e) {
     detail::throw_io(file, e.what());
   }
-  write_file_atomic(file, std::as_bytes(std::span(encoded)));
+  write_parts(file, parts);
 }
 
 image<float> read_radiance(const std::filesystem::path& file) {

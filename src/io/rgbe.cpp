@@ -9,6 +9,7 @@
 #include <memory>
 
 #include <hdrgpu/detail/math/convert.hpp>
+#include <hdrgpu/executor.hpp>
 
 #include "io_internal.hpp"
 
@@ -88,40 +89,53 @@ void rle_component(const std::uint8_t* v, int n, bytes& out) {
 
 namespace {
 
-/// A Radiance file of w x h pixels whose RGBE bytes `row(y, px)` writes (4 * w bytes) for each row.
+/// A Radiance file of w x h pixels whose RGBE bytes `row(y, px)` writes (4 * w bytes) for each row: the
+/// header, then bands of run-length encoded scanlines, encoded on `exec`'s threads when given.
 template <class Row>
-bytes encode_rgbe_rows(int w, int h, Row&& row) {
+std::vector<bytes> encode_rgbe_rows(int w, int h, const cpu_executor* exec, Row&& row) {
   const std::string header = "#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y " + std::to_string(h) + " +X " +
                              std::to_string(w) + "\n";
-  bytes out;
-  out.reserve(header.size() + std::size_t(w) * h * 4 + std::size_t(h) * 4);
-  out.insert(out.end(), header.begin(), header.end());
-  std::vector<std::uint8_t> px(static_cast<std::size_t>(w) * 4), comp(static_cast<std::size_t>(w));
+  constexpr int band = 64;  // scanlines per part
+  const std::size_t bands = std::size_t((h + band - 1) / band);
+  std::vector<bytes> parts(1 + bands);
+  parts[0].assign(header.begin(), header.end());
   const bool rle = w >= 8 && w < 32768;  // the scheme's limits; other widths are stored flat
-  for (int y = 0; y < h; ++y) {
-    row(y, px.data());
-    if (!rle) {
-      out.insert(out.end(), px.begin(), px.end());
-      continue;
+  const auto encode = [&](std::size_t first, std::size_t last) {
+    std::vector<std::uint8_t> px(static_cast<std::size_t>(w) * 4), comp(static_cast<std::size_t>(w));
+    for (std::size_t b = first; b < last; ++b) {
+      bytes& out = parts[1 + b];
+      const int y0 = int(b) * band, y1 = std::min(h, y0 + band);
+      out.reserve(std::size_t(y1 - y0) * (std::size_t(w) * 4 + 4));
+      for (int y = y0; y < y1; ++y) {
+        row(y, px.data());
+        if (!rle) {
+          out.insert(out.end(), px.begin(), px.end());
+          continue;
+        }
+        const std::uint8_t mark[4] = {2, 2, std::uint8_t(w >> 8), std::uint8_t(w & 0xff)};
+        out.insert(out.end(), mark, mark + 4);
+        for (int k = 0; k < 4; ++k) {
+          for (int x = 0; x < w; ++x) comp[std::size_t(x)] = px[std::size_t(x) * 4 + k];
+          rle_component(comp.data(), w, out);
+        }
+      }
     }
-    const std::uint8_t mark[4] = {2, 2, std::uint8_t(w >> 8), std::uint8_t(w & 0xff)};
-    out.insert(out.end(), mark, mark + 4);
-    for (int k = 0; k < 4; ++k) {
-      for (int x = 0; x < w; ++x) comp[std::size_t(x)] = px[std::size_t(x) * 4 + k];
-      rle_component(comp.data(), w, out);
-    }
-  }
-  return out;
+  };
+  if (exec && bands > 1)
+    exec->parallel_ranges(bands, 1, encode);
+  else
+    encode(0, bands);
+  return parts;
 }
 
 }  // namespace
 
-bytes encode_rgbe(image_view<const float> map) {
+std::vector<bytes> encode_rgbe(image_view<const float> map, const cpu_executor* exec) {
   // Pixels by math::rgbe_pixel (shared with hdrgpu::to_rgbe, so the GPU's bytes are this file's pixels):
   // NaN and values <= 0 become 0, huge values the largest that fits the exponent byte.
   const int w = map.width(), c = map.channels();
   const bool swap = c >= 3 && map.order() == channel_order::bgr;
-  return encode_rgbe_rows(w, map.height(), [&](int y, std::uint8_t* px) {
+  return encode_rgbe_rows(w, map.height(), exec, [&](int y, std::uint8_t* px) {
     const float* row = map.row(y);
     for (int x = 0; x < w; ++x) {
       const float* p = row + std::size_t(x) * c;
@@ -131,9 +145,9 @@ bytes encode_rgbe(image_view<const float> map) {
   });
 }
 
-bytes encode_rgbe_pixels(image_view<const std::uint8_t> rgbe) {
+std::vector<bytes> encode_rgbe_pixels(image_view<const std::uint8_t> rgbe, const cpu_executor* exec) {
   const int w = rgbe.width();
-  return encode_rgbe_rows(w, rgbe.height(), [&](int y, std::uint8_t* px) {
+  return encode_rgbe_rows(w, rgbe.height(), exec, [&](int y, std::uint8_t* px) {
     std::memcpy(px, rgbe.row(y), std::size_t(w) * 4);
   });
 }

@@ -1,4 +1,4 @@
-// 8-bit output: OpenCV-compatible float -> u8 conversion, PNG/JPEG encoding through stb.
+// 8-bit output: OpenCV-compatible float -> u8 conversion; PNG through png_write.cpp, JPEG through stb.
 #include <stb_image_write.h>
 
 #include <cmath>
@@ -48,10 +48,16 @@ void write_ldr(const std::filesystem::path& file, image_view<const std::uint8_t>
   const auto rgb = detail::pack_rgb(img);
   const int w = img.width(), h = img.height(), c = img.channels();
   detail::bytes out;
-  // stb's JPEG writer drops the alpha of 4-channel input.
-  const int ok = jpeg ? stbi_write_jpg_to_func(&append, &out, w, h, c, rgb.data(), 95)
-                      : stbi_write_png_to_func(&append, &out, w, h, c, rgb.data(), w * c);
-  if (!ok) detail::throw_io(file, std::string(jpeg ? "JPEG" : "PNG") + " encoding failed");
+  if (jpeg) {
+    // stb's JPEG writer drops the alpha of 4-channel input.
+    if (!stbi_write_jpg_to_func(&append, &out, w, h, c, rgb.data(), 95)) detail::throw_io(file, "JPEG encoding failed");
+  } else {
+    try {
+      out = detail::encode_png(rgb.data(), w, h, c);
+    } catch (const detail::failure& e) {
+      detail::throw_io(file, e.what());
+    }
+  }
   write_file_atomic(file, std::as_bytes(std::span(out)));
 }
 

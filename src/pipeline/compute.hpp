@@ -69,7 +69,9 @@ template <class Exec>
 void compute_item(const Exec& exec, item& it, const config& cfg) {
   guarded(it, [&](const auto& stack) {
     compute_typed(exec, it, cfg, stack);
-    it.nonfinite = count_nonfinite(it.result.view());
+    const sample_census n = census(it.result.view());
+    it.nonfinite = n.nonfinite;
+    it.clamped = cfg.format == io::hdr_format::exr_half ? n.above_half : 0;
     it.width = it.result.width();
     it.height = it.result.height();
     it.channels = it.result.channels();
@@ -82,7 +84,7 @@ inline bool encodes_on_gpu(const config& cfg) {
   return !cfg.preview && (cfg.format == io::hdr_format::exr_half || cfg.format == io::hdr_format::hdr);
 }
 
-/// compute_item on the GPU for encodes_on_gpu(cfg): merge into device memory, count non-finite samples
+/// compute_item on the GPU for encodes_on_gpu(cfg): merge into device memory, count non-finite (and half-clamped) samples
 /// there, convert there, and copy the encoded image into host memory from `alloc` (pinned: no staging).
 inline void compute_encoded(const cuda_executor& exec, item& it, const config& cfg, const host_allocator& alloc) {
   guarded(it, [&](const auto& stack) {
@@ -93,7 +95,9 @@ inline void compute_encoded(const cuda_executor& exec, item& it, const config& c
     double ms[2] = {0, 0};
     const auto t0 = clock::now();
     detail::calibrate_and_merge_into(exec, stack, batch_options_of(cfg), it.response, map, ms);
-    it.nonfinite = count_nonfinite(exec, map);  // waits for the merge
+    const sample_census n = census(exec, map);  // waits for the merge
+    it.nonfinite = n.nonfinite;
+    it.clamped = cfg.format == io::hdr_format::exr_half ? n.above_half : 0;
     it.merge_ms = ms_since(t0) - ms[0];         // upload and merge, without a calibration done here
     if (ms[0] > 0) it.calibrate_ms = ms[0];
     if (cfg.format == io::hdr_format::exr_half) {

@@ -60,6 +60,7 @@ json_object report_line(const item& it, const char* status) {
   if (it.error.empty()) o.null("error"); else o.str("error", it.error);
   if (it.exposure_source.empty()) o.null("exposure_source"); else o.str("exposure_source", it.exposure_source);
   o.integer("nonfinite", (long long)it.nonfinite);
+  o.integer("clamped", (long long)it.clamped);
   std::vector<std::string> inputs;
   if (!it.stack.files.empty()) {
     for (const auto& f : it.stack.files) inputs.push_back((it.stack.dir / f).string());
@@ -206,7 +207,13 @@ summary run(const config& cfg_in, const std::function<void(const std::string&)>&
       }
     });
 
-  // Writers: atomic write, report line, release the stack's budget.
+  // Writers: atomic write, report line, release the stack's budget. They share one pool that spreads each
+  // file's encoding (EXR blocks, .hdr scanlines) over all cores.
+  const cpu_executor encoder(cpu_executor::options{cfg.threads});
+  io::write_options wopts;
+  wopts.compression = cfg.compression;
+  wopts.executor = &encoder;
+  std::mutex log_mutex;
   const unsigned writer_count = std::max(1u, std::min(4u, cfg.readers / 2));
   std::vector<std::thread> writers;
   for (unsigned w = 0; w < writer_count; ++w)
@@ -219,15 +226,20 @@ summary run(const config& cfg_in, const std::function<void(const std::string&)>&
             // The preview goes first: a final output then implies a complete preview on resume.
             if (cfg.preview) write_preview(*it, cfg);
             if (const auto* half = std::get_if<image<std::uint16_t>>(&it->encoded))
-              io::write_exr_half(it->output, half->view(), cfg.compression);
+              io::write_exr_half(it->output, half->view(), wopts);
             else if (const auto* rgbe = std::get_if<image<std::uint8_t>>(&it->encoded))
-              io::write_rgbe(it->output, rgbe->view());
+              io::write_rgbe(it->output, rgbe->view(), &encoder);
             else
-              io::write_radiance(it->output, it->result.view(), cfg.format, cfg.compression);
+              io::write_radiance(it->output, it->result.view(), cfg.format, wopts);
           } catch (const std::exception& e) {
             it->error = e.what();
           }
           it->write_ms = ms_since(t0);
+          if (it->error.empty() && it->clamped > 0 && log) {
+            const std::lock_guard lock(log_mutex);
+            log("hdrgpu batch: warning: stack '" + it->work.id + "': " + std::to_string(it->clamped) +
+                " samples above 65504 are stored as 65504, the largest half (--format exr keeps them)");
+          }
         }
         it->result = {};
         it->encoded = {};

@@ -37,6 +37,7 @@ struct item {
   std::variant<std::monostate, image<std::uint16_t>, image<std::uint8_t>> encoded;
   std::string error;                ///< non-empty: the stack failed
   std::size_t nonfinite = 0;
+  std::size_t clamped = 0;          ///< exr-half: finite samples beyond 65504, stored as 65504
   bool device_fault = false;        ///< the error left the GPU unusable (see hdrgpu::device_fault)
   int width = 0, height = 0, channels = 0;  ///< of the result (kept after the result is freed)
   double clipped_percent = 0;
