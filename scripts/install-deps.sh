@@ -2,10 +2,11 @@
 # Installs hdrgpu's build dependencies from Debian packages. Idempotent: installs only what is missing.
 #   scripts/install-deps.sh          everything: library, CLI, tests (OpenCV as reference, OpenMPI for the
 #                                    sharding test) and benchmarks (python3-opencv for the end-to-end seed)
-#   scripts/install-deps.sh --core   only what the library and the CLI need
+#   scripts/install-deps.sh --core   only what the library, the CLI and the Python package (pip install .) need
 set -euo pipefail
 
-core=(cmake ninja-build g++ pkg-config libstb-dev libtinyexr-dev libturbojpeg0-dev libexif-dev libdeflate-dev)
+core=(cmake ninja-build g++ pkg-config libstb-dev libtinyexr-dev libturbojpeg0-dev libexif-dev libdeflate-dev
+      python3-dev python3-venv)
 dev=(doctest-dev libbenchmark-dev libopencv-dev openmpi-bin python3-opencv)
 
 packages=("${core[@]}")

@@ -11,9 +11,11 @@
 #                    modes (label `emu`: emu-default, emu-shuffle, emu-defer) with a device required,
 #                    and the rest of the suite with `--device auto` resolving to the (emulated) GPU
 #   build-emu-asan/  the same under AddressSanitizer + UndefinedBehaviorSanitizer: the `gpu` cases once
+#   build-python/    the Python package, `pip install .` into a venv of Debian's python3 (whose cv2 is the
+#                    reference), CUDA under the emulator when present; then pytest (tests/python)
 # The emulator is $HDRGPU_CUDA_EMULATOR, default ../shared/tools/cudaemu beside the checkout; under
 # CI=true it is required. Test data: $HDRGPU_TEST_DATA, default ../shared/data next to the checkout.
-# HDRGPU_SKIP_EMU=1 runs only the normal build.
+# HDRGPU_SKIP_EMU=1 runs only the normal build; HDRGPU_SKIP_PYTHON=1 skips the Python package.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh || exit 1
@@ -82,6 +84,24 @@ else
     status=1
     failed+=("emulated GPU build with sanitizers")
   fi
+fi
+
+# Python: Debian's interpreter (python3-opencv lives there), a venv that sees its packages, the build tools
+# from PyPI, and the package built from this tree (its build folder kept for the next run).
+python_package() {
+  local venv=build-python/venv py=/usr/bin/python3
+  [[ -x $py ]] || py=python3
+  local defs=()
+  [[ -x $emu/emucc ]] && defs=(-C "cmake.define.HDRGPU_CUDA_EMULATOR=$emu")
+  [[ -x $venv/bin/python ]] || "$py" -m venv --system-site-packages "$venv" || return 1
+  "$venv/bin/pip" install -q -U pip pytest scikit-build-core nanobind &&
+    "$venv/bin/pip" install -q --no-build-isolation . -C build-dir=build-python/build "${defs[@]}" &&
+    "$venv/bin/python" -m pytest -q tests/python
+}
+if [[ ${HDRGPU_SKIP_PYTHON:-0} == 1 ]]; then
+  echo "== test.sh: Python package skipped (HDRGPU_SKIP_PYTHON=1)"
+else
+  run "python package and pytest (build-python)" python_package
 fi
 
 if ((status)); then

@@ -71,6 +71,9 @@ struct config {
   compat profile = default_compat;
   int calibrate_once_stacks = 8;  ///< how many stacks calibrate_once pools samples from
   calibrate_debevec_options debevec{};
+  /// Called with each report line (one JSON object, as written to the report) when a stack is skipped or
+  /// finished, from the engine's threads, one call at a time. For progress displays; must not throw.
+  std::function<void(const std::string& report_line)> on_stack;
 };
 
 struct summary {

@@ -116,7 +116,9 @@ summary run(const config& cfg_in, const std::function<void(const std::string&)>&
     it.output = cfg.output_dir / (mine[k].id + ext);
     my_outputs.insert(it.output.filename().string());
     if (!cfg.overwrite && std::filesystem::exists(it.output, ec)) {
-      report.write(report_line(it, "skipped"));
+      const json_object line = report_line(it, "skipped");
+      report.write(line);
+      if (cfg.on_stack) cfg.on_stack(line.text());
       ++sum.skipped;
       continue;
     }
@@ -132,9 +134,15 @@ summary run(const config& cfg_in, const std::function<void(const std::string&)>&
   std::mutex first_stack;
   progress_meter meter(cfg.progress, mine.size(), sum.skipped);
 
+  std::mutex on_stack_mutex;
   auto finish = [&](item& it) {
     const bool good = it.error.empty();
-    report.write(report_line(it, good ? "ok" : "error"));
+    const json_object line = report_line(it, good ? "ok" : "error");
+    report.write(line);
+    if (cfg.on_stack) {
+      const std::lock_guard lock(on_stack_mutex);
+      cfg.on_stack(line.text());
+    }
     (good ? ok : failed).fetch_add(1);
     meter.advance(!good);
     budget.release(it.bytes);
