@@ -221,22 +221,61 @@ def batch(input: str, out_dir: str, *, progress: Union[bool, Callable[[dict], No
 
 
 def process_batch(stacks: Iterable[Tuple[Sequence[np.ndarray], Any]], *, method: str = "debevec",
-                  response: Optional[np.ndarray] = None, device: str = "auto",
-                  compat: Optional[str] = None) -> Iterator[Union[np.ndarray, Exception]]:
-    """For each (images, times) in `stacks`, in order: its radiance map (calibrated per stack with the
-    method's calibration unless `response` is given), or the exception that stack raised. One bad stack
-    never stops the others."""
+                  response: Optional[np.ndarray] = None, device: str = "auto", compat: Optional[str] = None,
+                  chunk: int = 16) -> Iterator[Union[np.ndarray, Exception]]:
+    """For each (images, times) in `stacks`, in order: its radiance map (Mertens: the fused image), calibrated
+    per stack with the method's calibration unless `response` is given, or the exception that stack raised
+    (ValueError for bad input, hdrgpu.Error otherwise). One bad stack never stops the others.
+
+    8-bit stacks go through the library's batched path `chunk` at a time (on a GPU: the Debevec calibrations
+    of a chunk in one solve, the merges spread over streams); others one by one."""
     if method not in ("debevec", "robertson", "mertens"):
         raise ValueError("method must be debevec, robertson or mertens (got %r)" % (method,))
+    profile = _profile(compat)
+    resp = _response(response)
+
+    def one(images: Any, times: Any) -> np.ndarray:
+        if method == "mertens":
+            return merge_mertens(images, device=device)
+        if method == "debevec":
+            r = resp if resp is not None else calibrate_debevec(images, times, device=device, compat=profile)
+            return merge_debevec(images, times, r, device=device, compat=profile)
+        r = resp if resp is not None else calibrate_robertson(images, times, device=device)
+        return merge_robertson(images, times, r, device=device)
+
+    def flush(pending: list) -> Iterator[Union[np.ndarray, Exception]]:
+        # pending: (checked images, times) or the ValueError its checks raised.
+        ok = [p for p in pending if not isinstance(p, Exception)]
+        done = iter(_hdrgpu.process_batch([p[0] for p in ok], [p[1] for p in ok], method, resp, device, profile)
+                    if ok else [])
+        for p in pending:
+            if isinstance(p, Exception):
+                yield p
+            else:
+                r = next(done)
+                yield Error(r) if isinstance(r, str) else r
+
+    pending: list = []
     for images, times in stacks:
         try:
-            if method == "mertens":
-                yield merge_mertens(images, device=device)
-            elif method == "debevec":
-                r = response if response is not None else calibrate_debevec(images, times, device=device, compat=compat)
-                yield merge_debevec(images, times, r, device=device, compat=compat)
-            else:
-                r = response if response is not None else calibrate_robertson(images, times, device=device)
-                yield merge_robertson(images, times, r, device=device)
-        except Exception as e:  # noqa: BLE001 - handed to the caller, per stack
-            yield e
+            imgs = _images(images)
+            t = [1.0] * len(imgs) if method == "mertens" else _times(times, len(imgs))
+            shapes = {a.shape for a in imgs}
+            if len(shapes) > 1:
+                raise ValueError("images: sizes or channel counts differ: %s" % sorted(shapes))
+        except ValueError as e:
+            pending.append(e)
+            continue
+        if any(a.dtype != np.uint8 for a in imgs):
+            yield from flush(pending)
+            pending = []
+            try:
+                yield one(imgs, t)
+            except Exception as e:  # noqa: BLE001 - handed to the caller, per stack
+                yield e
+            continue
+        pending.append((imgs, t))
+        if len(pending) >= max(1, int(chunk)):
+            yield from flush(pending)
+            pending = []
+    yield from flush(pending)

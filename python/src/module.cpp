@@ -11,9 +11,11 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include <hdrgpu/batch.hpp>
 #include <hdrgpu/convert.hpp>
 #include <hdrgpu/hdrgpu.hpp>
 #include <hdrgpu/io.hpp>
@@ -295,6 +297,44 @@ nb::dict batch_py(const std::string& input, const std::string& out_dir, const nb
   return d;
 }
 
+/// process_batch over 8-bit stacks (each a list of images and its times): the library's batched path (on a
+/// GPU, all Debevec calibrations in one solve and the merges spread over streams). Returns, per stack, its
+/// map or the error text naming it.
+nb::list process_batch_py(const std::vector<std::vector<any_array>>& images, const std::vector<std::vector<double>>& times,
+                          const std::string& method, const response_arg& response, const std::string& device,
+                          const std::string& profile) {
+  batch_options o;
+  o.method = method == "robertson" ? batch_method::robertson : method == "mertens" ? batch_method::mertens : batch_method::debevec;
+  if (response) o.response = response_of(*response);
+  o.profile = parse_compat(profile);
+  o.calibration.profile = o.profile;
+  o.mertens.grey = grey_rule::opencv_bgr;
+  std::vector<exposure_stack<std::uint8_t>> stacks;
+  for (std::size_t k = 0; k < images.size(); ++k) {
+    exposure_stack<std::uint8_t> s("stack " + std::to_string(k));
+    for (std::size_t i = 0; i < images[k].size(); ++i) {
+      const any_view v = view_of(images[k][i], "stack " + std::to_string(k) + ": images[" + std::to_string(i) + "]");
+      const auto* u8 = std::get_if<image_view<const std::uint8_t>>(&v);
+      if (!u8) throw invalid_argument("process_batch: the batched path takes uint8 images");
+      s.add(*u8, times[k][i], "images[" + std::to_string(i) + "]");
+    }
+    stacks.push_back(std::move(s));
+  }
+  std::vector<batch_result> results;
+  {
+    nb::gil_scoped_release unlocked;
+    results = run_on(device, [&](const auto& exec) { return process_batch(exec, std::span(stacks), o); });
+  }
+  nb::list out;
+  for (auto& r : results) {
+    if (r.ok())
+      out.append(nb::cast(to_numpy(std::move(r.output))));
+    else
+      out.append(nb::str(r.error.c_str()));
+  }
+  return out;
+}
+
 }  // namespace
 
 NB_MODULE(_hdrgpu, m) {
@@ -324,6 +364,8 @@ NB_MODULE(_hdrgpu, m) {
   m.def("load_stack", &load_stack_py, "dir"_a, "apply_orientation"_a);
   m.def("read_image", &read_image_py, "path"_a, "apply_orientation"_a);
   m.def("write_radiance", &write_radiance_py, "path"_a, "hdr"_a, "half"_a, "compression"_a, "threads"_a);
+  m.def("process_batch", &process_batch_py, "images"_a, "times"_a, "method"_a, "response"_a.none(), "device"_a,
+        "compat"_a);
   m.def("batch", &batch_py, "input"_a, "out_dir"_a, "options"_a, "on_stack"_a.none());
   m.def("resolve_device", [](const std::string& d) { return describe_device(d); }, "device"_a);
   m.def("version", [] { return std::string(HDRGPU_VERSION_STRING); });

@@ -192,7 +192,23 @@ def test_batch_and_process_batch(synthetic, tmp_path):
     with pytest.raises(ValueError, match="unknown option"):
         hdrgpu.batch(str(tmp_path / "in"), str(tmp_path / "out2"), frobnicate=True)
 
-    stacks = [(images, times), ([images[0], images[1][:50]], times[:2]), (images, times)]
-    out = list(hdrgpu.process_batch(iter(stacks), device="cpu"))
-    assert isinstance(out[1], ValueError)
-    assert np.array_equal(out[0], want) and np.array_equal(out[2], want)
+
+@pytest.mark.parametrize("device", devices())
+def test_process_batch_in_order_with_bad_stacks_isolated(synthetic, device):
+    images, times = synthetic
+    tol = 0 if device == "cpu" else 2e-5  # the GPU calibrates in a batched solve
+    want = hdrgpu.merge_debevec(images, times, hdrgpu.calibrate_debevec(images, times, device="cpu"), device="cpu")
+    darker = [(i // 2).astype(np.uint8) for i in images]
+    want_dark = hdrgpu.merge_debevec(darker, times, hdrgpu.calibrate_debevec(darker, times, device="cpu"), device="cpu")
+    wide = [i.astype(np.uint16) * 257 for i in images]
+    stacks = [(images, times), ([images[0], images[1][:50]], times[:2]), (darker, times), (images, [1.0] * 4),
+              (wide, times), (images, times)]
+    out = list(hdrgpu.process_batch(iter(stacks), device=device, chunk=2))
+    assert len(out) == 6
+    assert isinstance(out[1], ValueError) and isinstance(out[3], ValueError)
+    for k, w in ((0, want), (2, want_dark), (5, want)):
+        assert isinstance(out[k], np.ndarray) and out[k].shape == w.shape
+        assert float(np.max(np.abs(out[k] - w) / np.maximum(w, 1e-30))) <= tol
+    assert isinstance(out[4], ValueError)  # 16-bit: calibrations need 8-bit, as OpenCV's
+    fused = list(hdrgpu.process_batch([(images, None)], method="mertens", device=device))
+    assert float(np.max(np.abs(fused[0] - hdrgpu.merge_mertens(images, device="cpu")))) <= 1e-5

@@ -77,6 +77,19 @@ def test_mertens_and_tonemap_match_opencv(cv2, memorial, device):
         assert float(np.max(np.abs(ours - cv2.createTonemap(gamma).process(hdr)))) <= 1e-5
 
 
+@pytest.mark.parametrize("device", devices())
+def test_synthetic_stack_matches_opencv(cv2, synthetic, device):
+    images, times = synthetic
+    response = cv2.createCalibrateDebevec().process(images, times)
+    assert shape_diff(hdrgpu.calibrate_debevec(images, times, device=device), response, 30, 220) <= 0.02
+    theirs = cv2.createMergeDebevec().process(images, times, response)
+    assert rel(hdrgpu.merge_debevec(images, times, response, device=device), theirs) <= merge_tol(device)
+    rob = cv2.createCalibrateRobertson().process(images, times)
+    assert rel(hdrgpu.merge_robertson(images, times, rob, device=device),
+               cv2.createMergeRobertson().process(images, times, rob)) <= merge_tol(device)
+    assert float(np.max(np.abs(hdrgpu.merge_mertens(images, device=device) - cv2.createMergeMertens().process(images)))) <= 1e-4
+
+
 def hdr_generator(cv, images, times):
     """A cv2-style HDR script, written once and run with cv2 and with hdrgpu.cv."""
     calibrate = cv.createCalibrateDebevec()
