@@ -50,21 +50,27 @@ class CalibrateDebevec:
                                     random=self._random, device=_device)
 
     def getSamples(self) -> int:
+        """cv2's getSamples: the current samples."""
         return self._samples
 
     def setSamples(self, samples: int) -> None:
+        """cv2's setSamples: change the samples."""
         self._samples = int(samples)
 
     def getLambda(self) -> float:
+        """cv2's getLambda: the current lambda."""
         return self._lambda
 
     def setLambda(self, lambda_: float) -> None:
+        """cv2's setLambda: change the lambda."""
         self._lambda = float(lambda_)
 
     def getRandom(self) -> bool:
+        """cv2's getRandom: the current random."""
         return self._random
 
     def setRandom(self, random: bool) -> None:
+        """cv2's setRandom: change the random."""
         self._random = bool(random)
 
 
@@ -80,18 +86,23 @@ class CalibrateRobertson:
                                       device=_device)
 
     def getMaxIter(self) -> int:
+        """cv2's getMaxIter: the current max iter."""
         return self._max_iter
 
     def setMaxIter(self, max_iter: int) -> None:
+        """cv2's setMaxIter: change the max iter."""
         self._max_iter = int(max_iter)
 
     def getThreshold(self) -> float:
+        """cv2's getThreshold: the current threshold."""
         return self._threshold
 
     def setThreshold(self, threshold: float) -> None:
+        """cv2's setThreshold: change the threshold."""
         self._threshold = float(threshold)
 
     def getRadiance(self) -> np.ndarray:
+        """cv2's getRadiance: the current radiance."""
         raise NotImplementedError("hdrgpu.cv.CalibrateRobertson does not keep the last radiance map")
 
 
@@ -124,21 +135,27 @@ class MergeMertens:
                                 exposure_weight=self._w[2], device=_device)
 
     def getContrastWeight(self) -> float:
+        """cv2's getContrastWeight: the current contrast weight."""
         return self._w[0]
 
     def setContrastWeight(self, v: float) -> None:
+        """cv2's setContrastWeight: change the contrast weight."""
         self._w[0] = float(v)
 
     def getSaturationWeight(self) -> float:
+        """cv2's getSaturationWeight: the current saturation weight."""
         return self._w[1]
 
     def setSaturationWeight(self, v: float) -> None:
+        """cv2's setSaturationWeight: change the saturation weight."""
         self._w[1] = float(v)
 
     def getExposureWeight(self) -> float:
+        """cv2's getExposureWeight: the current exposure weight."""
         return self._w[2]
 
     def setExposureWeight(self, v: float) -> None:
+        """cv2's setExposureWeight: change the exposure weight."""
         self._w[2] = float(v)
 
 
@@ -153,9 +170,11 @@ class Tonemap:
         return _h.tonemap_gamma(src, self._gamma, device=_device)
 
     def getGamma(self) -> float:
+        """cv2's getGamma: the current gamma."""
         return self._gamma
 
     def setGamma(self, gamma: float) -> None:
+        """cv2's setGamma: change the gamma."""
         self._gamma = float(gamma)
 
 
