@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <iterator>
 #include <set>
@@ -399,6 +400,84 @@ TEST_CASE("batch: a run killed with SIGKILL and rerun writes every stack exactly
 
 TEST_CASE("batch: memory in flight stays within the budget") {
   check_memory_budget("cpu");
+}
+
+// Exposure times so short that the radiance overflows f32: the output holds infinities. Such a stack is
+// not "ok": it fails and is not written, unless --keep-nonfinite writes it with status "warning".
+TEST_CASE("batch: an output with NaN or infinite values fails its stack unless --keep-nonfinite") {
+  temp_dir t("batch");
+  make_stacks(t.path / "in", 2, "48x32", 3, 4);
+  {
+    const fs::path list = t.path / "in" / "stack_0001" / "exposures.txt";
+    std::ifstream in(list);
+    std::ostringstream text;
+    text.precision(17);
+    for (std::string line; std::getline(in, line);) {
+      std::istringstream fields(line);
+      std::string file;
+      double seconds = 0;
+      if (line.rfind('#', 0) != 0 && fields >> file >> seconds) text << file << ' ' << seconds * 1e-40 << '\n';
+    }
+    in.close();
+    std::ofstream(list) << text.str();
+  }
+  const std::string cmd = "batch " + (t.path / "in").string() + " -o " + (t.path / "out").string() + " --quiet --format pfm --device cpu";
+  const run_result r = cli(cmd);
+  CHECK(r.code == 1);
+  auto report = by_stack(read_report(t.path / "out" / "report.jsonl"));
+  CHECK(unquote(report.at("stack_0000").at("status")) == "ok");
+  CHECK(unquote(report.at("stack_0001").at("status")) == "error");
+  CHECK(report.at("stack_0001").at("error").find("NaN or infinite") != std::string::npos);
+  CHECK(std::stoul(report.at("stack_0001").at("nonfinite")) > 0);
+  CHECK(fs::exists(t.path / "out" / "stack_0000.pfm"));
+  CHECK_FALSE(fs::exists(t.path / "out" / "stack_0001.pfm"));
+
+  const run_result kept = cli(cmd + " --keep-nonfinite --report " + (t.path / "kept.jsonl").string());
+  CHECK_MESSAGE(kept.code == 0, kept.output);
+  report = by_stack(read_report(t.path / "kept.jsonl"));
+  CHECK(unquote(report.at("stack_0000").at("status")) == "skipped");
+  CHECK(unquote(report.at("stack_0001").at("status")) == "warning");
+  CHECK(fs::exists(t.path / "out" / "stack_0001.pfm"));
+}
+
+// Stacks that merge but cannot mean much are written and flagged, in the report and on stderr.
+TEST_CASE("batch: one image, equal times and a fully clipped stack are flagged as warnings") {
+  temp_dir t("batch");
+  make_stacks(t.path / "in", 4, "40x30", 3, 6);
+  const auto rewrite = [&](const char* id, const std::function<std::string(const std::vector<std::string>&)>& body) {
+    const fs::path list = t.path / "in" / id / "exposures.txt";
+    std::ifstream in(list);
+    std::vector<std::string> files;
+    for (std::string line; std::getline(in, line);) {
+      std::istringstream fields(line);
+      std::string file;
+      if (line.rfind('#', 0) != 0 && fields >> file) files.push_back(file);
+    }
+    in.close();
+    std::ofstream(list) << body(files);
+  };
+  rewrite("stack_0001", [](const auto& f) { return f[0] + " 0.01\n"; });
+  rewrite("stack_0002", [](const auto& f) { return f[0] + " 0.01\n" + f[1] + " 0.01\n" + f[2] + " 0.01\n"; });
+  // stack_0003: every image white, so no exposure measures any pixel.
+  for (const auto& e : fs::directory_iterator(t.path / "in" / "stack_0003"))
+    if (e.path().extension() == ".png") {
+      const image<std::uint8_t> white = [] {
+        image<std::uint8_t> w(40, 30, 3);
+        std::fill(w.data(), w.data() + w.size(), std::uint8_t(255));
+        return w;
+      }();
+      io::write_ldr(e.path(), white.view());
+    }
+  const run_result r = cli("batch " + (t.path / "in").string() + " -o " + (t.path / "out").string() +
+                           " --quiet --format pfm --device cpu --method robertson --keep-nonfinite");
+  const auto report = by_stack(read_report(t.path / "out" / "report.jsonl"));
+  CHECK(report.at("stack_0000").at("warnings") == "[]");
+  CHECK(report.at("stack_0001").at("warnings").find("one image") != std::string::npos);
+  CHECK(report.at("stack_0002").at("warnings").find("all exposure times are equal") != std::string::npos);
+  CHECK(report.at("stack_0003").at("warnings").find("every pixel is clipped") != std::string::npos);
+  for (const char* id : {"stack_0001", "stack_0002", "stack_0003"})
+    CHECK(r.output.find("warning: stack '" + std::string(id) + "'") != std::string::npos);
+  CHECK(r.output.find("warning: stack 'stack_0000'") == std::string::npos);
 }
 
 TEST_CASE("batch: exr-half clamps radiance beyond half's range, counts it and warns once per stack") {

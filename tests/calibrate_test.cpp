@@ -202,6 +202,40 @@ TEST_CASE("Robertson bug_18180 shape: few iterations, never-observed bins, still
   for (int c = 0; c < 3; ++c) CHECK(r(128, c) == 1.0f);
 }
 
+// A fully saturated or fully black stack measures nothing (OpenCV returns NaN): the rule is that such a
+// channel keeps the linear starting curve, so the result is finite; a channel that is measured elsewhere
+// in the same stack is calibrated as usual.
+TEST_CASE("CalibrateRobertson on white, black and half-saturated stacks returns finite curves") {
+  const auto linear = response_curve::linear_robertson(3);
+  for (const std::uint8_t level : {std::uint8_t(255), std::uint8_t(0)}) {
+    CAPTURE(int(level));
+    image<std::uint8_t> a(16, 8, 3), b(16, 8, 3);
+    std::fill(a.data(), a.data() + a.size(), level);
+    std::fill(b.data(), b.data() + b.size(), level);
+    exposure_stack<std::uint8_t> s("flat", {a.view(), b.view()}, {0.5f, 2.0f});
+    for (const auto sums : {robertson_sums::opencv_f32, robertson_sums::exact}) {
+      const auto r = calibrate_robertson(cpu_executor{}, s, {.sums = sums});
+      for (float v : r.values()) REQUIRE(std::isfinite(v));
+      CHECK(r.values() == linear.values());
+    }
+  }
+  // Red saturated everywhere, green and blue measured: those two are calibrated, red stays linear.
+  image<std::uint8_t> a(40, 30, 3), b(40, 30, 3);
+  for (int y = 0; y < 30; ++y)
+    for (int x = 0; x < 40; ++x) {
+      a.at(x, y, 0) = b.at(x, y, 0) = 255;
+      for (int c = 1; c < 3; ++c) {
+        a.at(x, y, c) = std::uint8_t(10 + (x + y) % 120);
+        b.at(x, y, c) = std::uint8_t(60 + (x * 3 + y) % 190);
+      }
+    }
+  exposure_stack<std::uint8_t> s("red-clipped", {a.view(), b.view()}, {0.25f, 2.5f});
+  const auto r = calibrate_robertson(cpu_executor{}, s, {.max_iter = 5});
+  for (float v : r.values()) REQUIRE(std::isfinite(v));
+  for (int z = 0; z < 256; ++z) CHECK(r(z, 0) == linear(z, 0));
+  CHECK(r.values() != linear.values());
+}
+
 TEST_CASE("calibration results do not depend on the thread count") {
   HDRGPU_REQUIRE_DATA("memorial");
   const cv_stack s = hdrgpu_test::load_cv_stack("memorial", 5, 6);

@@ -308,6 +308,21 @@ TEST_SUITE("gpu") {
   }
 #endif
 
+  TEST_CASE("CalibrateRobertson on CUDA: white and black stacks give the CPU's finite curve") {
+    HDRGPU_REQUIRE_GPU(exec);
+    const auto linear = response_curve::linear_robertson(3);
+    for (const std::uint8_t level : {std::uint8_t(255), std::uint8_t(0)}) {
+      CAPTURE(int(level));
+      image<std::uint8_t> a(16, 8, 3), b(16, 8, 3);
+      std::fill(a.data(), a.data() + a.size(), level);
+      std::fill(b.data(), b.data() + b.size(), level);
+      exposure_stack<std::uint8_t> s("flat", {a.view(), b.view()}, {0.5f, 2.0f});
+      const auto r = calibrate_robertson(exec, s, {.max_iter = 3, .sums = robertson_sums::exact});
+      for (float v : r.values()) REQUIRE(std::isfinite(v));
+      CHECK(r.values() == linear.values());
+    }
+  }
+
   TEST_CASE("CalibrateRobertson on CUDA equals the CPU with exact sums: memorial and synthetic") {
     HDRGPU_REQUIRE_GPU(exec);
     stack_store store;

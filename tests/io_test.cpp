@@ -470,7 +470,7 @@ TEST_SUITE("io.csv") {
       CAPTURE(levels);
       CAPTURE(channels);
       hdrgpu::response_curve c(levels, channels, channel_order::rgb);
-      for (auto& v : c.values()) v = std::bit_cast<float>(bits(rng)) * (rng() % 2 ? 1.0f : -1.0f);
+      for (auto& v : c.values()) v = std::bit_cast<float>(bits(rng));
       c(0, 0) = 0.1f;
       c(1, 0) = std::numeric_limits<float>::denorm_min();
       const auto file = dir / "curve.csv";
@@ -511,6 +511,10 @@ TEST_SUITE("io.csv") {
     check("1, 2, 3\n1, 2, 3\n1, 2.5q, 3\n", "line 3: '2.5q' is not a number");
     check("1 2 3 4 5\n", "line 1: 5 columns");
     check("1, 1e99, 3\n", "line 1: '1e99' is outside the f32 range");
+    // Values no response can have: refused, not used (a NaN curve would make every merge NaN).
+    check("1, 2, 3\n1, nan, 3\n", "line 2: 'nan' is not a usable response value");
+    check("1, 2, 3\ninf, 2, 3\n", "line 2: 'inf' is not a usable response value");
+    check("1, 2, -0.5\n", "line 1: '-0.5' is not a usable response value");
     const std::string msg = message_of<hdrgpu::io_error>([&] { io::read_response_csv(dir / "none.csv"); });
     CHECK(contains(msg, "none.csv"));
   }

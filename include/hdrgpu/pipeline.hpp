@@ -64,6 +64,9 @@ struct config {
   std::size_t memory_budget = std::size_t(6) << 30;
   bool apply_orientation = true;  ///< rotate/flip JPEGs by their EXIF orientation, as OpenCV's imread does
   bool preview = false;           ///< also write OUT_DIR/id.png: gamma-2.2 tonemap (Mertens: the fused image)
+  /// A result with NaN or infinite values fails its stack and is not written (default); true writes it
+  /// and reports the stack with status "warning".
+  bool keep_nonfinite = false;
   bool progress = false;          ///< live progress line on stderr
   unsigned readers = 0;           ///< decoding threads; 0 = one per core
   unsigned threads = 0;           ///< CPU backend threads; 0 = all cores

@@ -47,7 +47,7 @@ int run_batch(int argc, char** argv) {
   const args a(argc, argv, 2,
                {"--output", "--method", "--response", "--format", "--device", "--report", "--shard", "--memory",
                 "--threads", "--readers", "--gpu-lanes", "--compat", "--exr-compression"},
-               {"--overwrite", "--ignore-orientation", "--quiet", "--preview"});
+               {"--overwrite", "--ignore-orientation", "--quiet", "--preview", "--keep-nonfinite"});
   if (a.positional().size() != 1) throw usage_error("batch needs exactly one INPUT (a folder or a manifest)");
   if (!a.has("--output")) throw usage_error("batch needs -o OUT_DIR");
 
@@ -102,6 +102,7 @@ int run_batch(int argc, char** argv) {
   cfg.apply_orientation = !a.has("--ignore-orientation");
   cfg.progress = !a.has("--quiet");
   cfg.preview = a.has("--preview");
+  cfg.keep_nonfinite = a.has("--keep-nonfinite");
   cfg.profile = parse_compat_arg(a);
 
   const pipeline::summary s = pipeline::run(cfg, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });

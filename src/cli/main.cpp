@@ -23,7 +23,7 @@ const char* const usage_text = R"(usage:
                [--response per-stack|calibrate-once|FILE.csv] [--format exr|exr-half|hdr|pfm]
                [--device auto|cpu|cuda[:N]|all] [--report FILE] [--shard i/n] [--overwrite]
                [--memory SIZE] [--ignore-orientation] [--preview] [--exr-compression none|rle|zips|zip|piz]
-               [--threads N] [--readers N] [--gpu-lanes N] [--quiet]
+               [--threads N] [--readers N] [--gpu-lanes N] [--keep-nonfinite] [--quiet]
   hdrgpu synth OUT_DIR [--stacks N] [--size WxH] [--exposures K] [--seed S] [--format jpg|png]
   hdrgpu --version
 

@@ -1,6 +1,7 @@
 // Response curves as text, in the layout of OpenCV's golden files: one row per pixel level,
 // columns B,G,R. Separators vary between OpenCV's files, so any run of ',', ';' or white space splits.
 #include <charconv>
+#include <cmath>
 
 #include "io_internal.hpp"
 
@@ -42,6 +43,11 @@ response_curve read_response_csv(const std::filesystem::path& file, channel_orde
                                    (ec == std::errc::result_out_of_range ? "' is outside the f32 range"
                                                                          : "' is not a number"));
       }
+      // A response is exp(g): positive. NaN, infinity or a negative value would make every merge
+      // with it non-finite or meaningless, so such a file is refused rather than used.
+      if (!std::isfinite(v) || v < 0.0f)
+        detail::throw_io(file, "line " + std::to_string(line_no) + ": '" + std::string(p, q) +
+                                   "' is not a usable response value (must be finite and not negative)");
       values.push_back(v);
       ++n;
       p = q;

@@ -50,6 +50,17 @@ void write_preview(const item& it, const config& cfg) {
   io::write_ldr(png, tonemap_gamma(one, it.result.view(), {.gamma = 2.2f}).view());
 }
 
+/// Warnings for a stack that merges but cannot mean much: one image, equal exposure times (no dynamic
+/// range to recover), or no pixel measured by any exposure (saturated in the shortest or black in the
+/// longest everywhere).
+void flag_degenerate(item& it) {
+  const auto& t = it.stack.times;
+  if (it.stack.images.size() == 1) it.warnings.push_back("one image: nothing to merge");
+  else if (!t.empty() && std::all_of(t.begin(), t.end(), [&](float v) { return v == t.front(); }))
+    it.warnings.push_back("all exposure times are equal");
+  if (it.clipped_percent >= 100.0) it.warnings.push_back("every pixel is clipped in every exposure");
+}
+
 json_object report_line(const item& it, const char* status) {
   json_object o;
   o.str("stack", it.work.id).str("status", status);
@@ -61,6 +72,7 @@ json_object report_line(const item& it, const char* status) {
   if (it.exposure_source.empty()) o.null("exposure_source"); else o.str("exposure_source", it.exposure_source);
   o.integer("nonfinite", (long long)it.nonfinite);
   o.integer("clamped", (long long)it.clamped);
+  o.strings("warnings", it.warnings);
   std::vector<std::string> inputs;
   if (!it.stack.files.empty()) {
     for (const auto& f : it.stack.files) inputs.push_back((it.stack.dir / f).string());
@@ -137,7 +149,7 @@ summary run(const config& cfg_in, const std::function<void(const std::string&)>&
   std::mutex on_stack_mutex;
   auto finish = [&](item& it) {
     const bool good = it.error.empty();
-    const json_object line = report_line(it, good ? "ok" : "error");
+    const json_object line = report_line(it, !good ? "error" : it.nonfinite > 0 ? "warning" : "ok");
     report.write(line);
     if (cfg.on_stack) {
       const std::lock_guard lock(on_stack_mutex);
@@ -208,6 +220,7 @@ summary run(const config& cfg_in, const std::function<void(const std::string&)>&
             if (it->error.empty() && it->result.empty()) it->error = e.what();
         }
         for (auto& it : group) {
+          if (it.error.empty()) flag_degenerate(it);
           it.stack.images.clear();  // inputs are no longer needed; their memory goes back now
           it.stack.images.shrink_to_fit();
           finished.push(std::move(it));
@@ -228,6 +241,10 @@ summary run(const config& cfg_in, const std::function<void(const std::string&)>&
     writers.emplace_back([&] {
       plan.bind_thread();  // pinned results are freed here
       while (auto it = finished.pop()) {
+        if (it->error.empty() && it->nonfinite > 0 && !cfg.keep_nonfinite)
+          it->error = "stack '" + it->work.id + "': " + std::to_string(it->nonfinite) +
+                      " output values are NaN or infinite (extreme exposure times or a stack with nothing "
+                      "measured?); not written (--keep-nonfinite writes it as a warning)";
         if (it->error.empty()) {
           const auto t0 = clock::now();
           try {
@@ -243,6 +260,11 @@ summary run(const config& cfg_in, const std::function<void(const std::string&)>&
             it->error = e.what();
           }
           it->write_ms = ms_since(t0);
+          if (it->error.empty() && log)
+            for (const auto& w : it->warnings) {
+              const std::lock_guard lock(log_mutex);
+              log("hdrgpu batch: warning: stack '" + it->work.id + "': " + w);
+            }
           if (it->error.empty() && it->clamped > 0 && log) {
             const std::lock_guard lock(log_mutex);
             log("hdrgpu batch: warning: stack '" + it->work.id + "': " + std::to_string(it->clamped) +

@@ -86,6 +86,10 @@ inline std::vector<double> robertson_numerator(const cpu_executor& exec, const e
 /// One curve update from the per-level means `fresh` (level-major, C channels): never-observed levels
 /// filled in, each channel normalised by level 128, written to `f`. Returns the summed absolute change
 /// over observed levels. Shared by the CPU and CUDA backends so both update the curve identically.
+/// A channel whose update is not a usable curve (a non-finite mean, or a level-128 value that is not
+/// positive and finite: a stack that is fully saturated or fully black there measures nothing, and
+/// OpenCV returns NaN) keeps its previous values, so the result is never NaN: for such a stack, the
+/// linear starting curve.
 inline double robertson_update(std::vector<double>& fresh, const std::vector<std::uint64_t>& count, int C,
                                response_curve& f, const std::string& label) {
   if (!fill_unobserved(fresh, count, C))
@@ -93,6 +97,9 @@ inline double robertson_update(std::vector<double>& fresh, const std::vector<std
   double diff = 0.0;
   for (int c = 0; c < C; ++c) {
     const float norm = float(fresh[std::size_t(128) * C + c]);
+    bool usable = norm > 0.0f && std::isfinite(norm);
+    for (int z = 0; z < f.levels() && usable; ++z) usable = std::isfinite(float(fresh[std::size_t(z) * C + c]) / norm);
+    if (!usable) continue;
     for (int z = 0; z < f.levels(); ++z) {
       const float v = float(fresh[std::size_t(z) * C + c]) / norm;
       if (count[std::size_t(z) * C + c]) diff += std::abs(double(v) - double(f(z, c)));
