@@ -125,6 +125,20 @@ TEST_CASE("processing errors exit 1 and name the stack and file") {
   CHECK(mm.output.find("exposure_2.png") != std::string::npos);
   CHECK(mm.output.find("32x24") != std::string::npos);
 
+  // Exposure times so short that the radiance overflows f32: refused, nothing written, unless asked.
+  const auto tiny = t.path / "tiny";
+  fs::copy(good, tiny);
+  write_text(tiny / "exposures.txt", "exposure_0.png 1e-44\nexposure_1.png 4e-44\nexposure_2.png 1.6e-43\n");
+  const run_result inf = run_cli("merge " + tiny.string() + " -o " + out + " --device cpu");
+  CHECK(inf.code == 1);
+  CHECK(inf.output.find("stack 'tiny'") != std::string::npos);
+  CHECK(inf.output.find("NaN or infinite") != std::string::npos);
+  CHECK_FALSE(fs::exists(out));
+  const run_result kept = run_cli("merge " + tiny.string() + " -o " + out + " --device cpu --keep-nonfinite");
+  CHECK(kept.code == 0);
+  CHECK(fs::exists(out));
+  fs::remove(out);
+
   // A missing image listed in exposures.txt.
   const auto gone = t.path / "gone";
   fs::copy(good, gone);

@@ -15,7 +15,7 @@ const char* const usage_text = R"(usage:
   hdrgpu merge STACK_DIR -o OUT [--method debevec|robertson|mertens]
                [--response calibrate|linear|FILE.csv] [--compat opencv-4.6|opencv-latest]
                [--tonemap gamma[:G]] [--device auto|cpu|cuda[:N]] [--half] [--threads N]
-               [--exr-compression none|rle|zips|zip|piz] [--ignore-orientation]
+               [--exr-compression none|rle|zips|zip|piz] [--keep-nonfinite] [--ignore-orientation]
   hdrgpu calibrate STACK_DIR -o response.csv [--method debevec|robertson] [--samples N]
                [--lambda L] [--compat opencv-4.6|opencv-latest] [--threads N]
                [--device auto|cpu|cuda[:N]] [--ignore-orientation]

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <string>
 
+#include <hdrgpu/convert.hpp>
 #include <hdrgpu/hdrgpu.hpp>
 #include <hdrgpu/io.hpp>
 #include <hdrgpu/mertens.hpp>
@@ -54,7 +55,7 @@ image<float> merge_stack(const Exec& exec, const exposure_stack<T>& stack, const
 int run_merge(int argc, char** argv) {
   const args a(argc, argv, 2, {"--output", "--method", "--response", "--compat", "--tonemap", "--device", "--threads",
                 "--exr-compression"},
-               {"--half", "--ignore-orientation"});
+               {"--half", "--ignore-orientation", "--keep-nonfinite"});
   if (a.positional().size() != 1) throw usage_error("merge needs exactly one STACK_DIR");
   if (!a.has("--output")) throw usage_error("merge needs -o OUT");
   const std::string method = a.get("--method", "debevec");
@@ -97,6 +98,10 @@ int run_merge(int argc, char** argv) {
         return r;
       },
       backend);
+  // As in batch: a map with NaN or infinite values is not a result (extreme times, nothing measured).
+  if (const std::size_t bad = census(result.view()).nonfinite; bad > 0 && !a.has("--keep-nonfinite"))
+    throw invalid_argument("stack '" + loaded.name + "': " + std::to_string(bad) +
+                           " output values are NaN or infinite; not written (--keep-nonfinite writes it)");
   if (ldr) {
     io::write_ldr(out, result);
   } else {
