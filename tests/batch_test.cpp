@@ -138,6 +138,22 @@ void check_memory_budget(const std::string& device) {
   CHECK(r.peak_mib < 48 + fixed_mib + 64);
 }
 
+/// Multiplies every exposure time in `stack_dir`/exposures.txt by `factor` (comments dropped).
+void scale_times(const fs::path& stack_dir, double factor) {
+  const fs::path list = stack_dir / "exposures.txt";
+  std::ifstream in(list);
+  std::ostringstream text;
+  text.precision(17);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string file;
+    double seconds = 0;
+    if (line.rfind('#', 0) != 0 && fields >> file >> seconds) text << file << ' ' << seconds * factor << '\n';
+  }
+  in.close();
+  std::ofstream(list) << text.str();
+}
+
 /// A stack whose radiance goes far beyond half's range (exposure times divided by a million), through
 /// `hdrgpu batch --format exr-half --device DEVICE`: the report counts the clamped samples (the library's
 /// census of the map within `tol`, relative), one warning per stack names it, and the file holds 65504
@@ -145,20 +161,7 @@ void check_memory_budget(const std::string& device) {
 void check_half_clamping(const std::string& device, double tol) {
   temp_dir t("batch");
   make_stacks(t.path / "in", 2, "64x48", 3, 9);
-  for (const char* id : {"stack_0000", "stack_0001"}) {
-    const fs::path list = t.path / "in" / id / "exposures.txt";
-    std::ifstream in(list);
-    std::ostringstream text;
-    text.precision(17);
-    for (std::string line; std::getline(in, line);) {
-      std::istringstream fields(line);
-      std::string file;
-      double seconds = 0;
-      if (line.rfind('#', 0) != 0 && fields >> file >> seconds) text << file << ' ' << seconds * 1e-6 << '\n';
-    }
-    in.close();
-    std::ofstream(list) << text.str();
-  }
+  for (const char* id : {"stack_0000", "stack_0001"}) scale_times(t.path / "in" / id, 1e-6);
   const run_result r = cli("batch " + (t.path / "in").string() + " -o " + (t.path / "out").string() +
                            " --quiet --format exr-half --device " + device);
   REQUIRE_MESSAGE(r.code == 0, r.output);
@@ -407,20 +410,7 @@ TEST_CASE("batch: memory in flight stays within the budget") {
 TEST_CASE("batch: an output with NaN or infinite values fails its stack unless --keep-nonfinite") {
   temp_dir t("batch");
   make_stacks(t.path / "in", 2, "48x32", 3, 4);
-  {
-    const fs::path list = t.path / "in" / "stack_0001" / "exposures.txt";
-    std::ifstream in(list);
-    std::ostringstream text;
-    text.precision(17);
-    for (std::string line; std::getline(in, line);) {
-      std::istringstream fields(line);
-      std::string file;
-      double seconds = 0;
-      if (line.rfind('#', 0) != 0 && fields >> file >> seconds) text << file << ' ' << seconds * 1e-40 << '\n';
-    }
-    in.close();
-    std::ofstream(list) << text.str();
-  }
+  scale_times(t.path / "in" / "stack_0001", 1e-40);
   const std::string cmd = "batch " + (t.path / "in").string() + " -o " + (t.path / "out").string() + " --quiet --format pfm --device cpu";
   const run_result r = cli(cmd);
   CHECK(r.code == 1);
