@@ -166,14 +166,13 @@ def test_load_stack_reads_as_cv2_imread(cv2):
     assert times[0] == pytest.approx(32.0)
 
 
-def test_batch_and_process_batch(synthetic, tmp_path):
+def test_batch_and_process_batch(cv2, synthetic, tmp_path):
     images, times = synthetic
     for k in range(3):
         d = tmp_path / "in" / ("stack_%d" % k)
         d.mkdir(parents=True)
         lines = []
         for i, (img, t) in enumerate(zip(images, times)):
-            import cv2
             cv2.imwrite(str(d / ("e%d.png" % i)), img)
             lines.append("e%d.png %r" % (i, float(t)))
         if k == 1:
