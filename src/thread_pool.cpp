@@ -5,9 +5,12 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
+#include <hdrgpu/error.hpp>
 #include <hdrgpu/executor.hpp>
 
 namespace hdrgpu::detail {
@@ -15,16 +18,20 @@ namespace hdrgpu::detail {
 class thread_pool {
  public:
   explicit thread_pool(unsigned threads) : size_(std::max(1u, threads)) {
-    for (unsigned i = 1; i < size_; ++i) workers_.emplace_back([this] { worker(); });
-  }
-  ~thread_pool() {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
+    workers_.reserve(size_ - 1);
+    for (unsigned i = 1; i < size_; ++i) {
+      try {
+        workers_.emplace_back([this] { worker(); });
+      } catch (const std::system_error& e) {
+        // The destructor does not run for a half-built pool: stop the workers that did start here, or
+        // their std::thread objects would terminate the process (and they would wait forever).
+        stop_workers();
+        throw error("cannot start " + std::to_string(size_) + " CPU threads (thread " + std::to_string(i + 1) +
+                    " failed: " + e.code().message() + "); use fewer threads or raise the process's limits");
+      }
     }
-    wake_.notify_all();
-    for (auto& t : workers_) t.join();
   }
+  ~thread_pool() { stop_workers(); }
   thread_pool(const thread_pool&) = delete;
   thread_pool& operator=(const thread_pool&) = delete;
 
@@ -55,6 +62,16 @@ class thread_pool {
   }
 
  private:
+  void stop_workers() noexcept {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+  }
+
   void work() {
     std::size_t completed = 0;
     for (;;) {
@@ -109,9 +126,14 @@ class thread_pool {
 
 namespace hdrgpu {
 
+unsigned cpu_executor::max_threads() noexcept {
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  return std::max(64u, 4 * cores);
+}
+
 cpu_executor::cpu_executor(options opts) {
-  unsigned n = opts.threads ? opts.threads : std::thread::hardware_concurrency();
-  pool_ = std::make_shared<detail::thread_pool>(n ? n : 1);
+  const unsigned n = opts.threads ? opts.threads : std::thread::hardware_concurrency();
+  pool_ = std::make_shared<detail::thread_pool>(std::clamp(n, 1u, max_threads()));
 }
 
 unsigned cpu_executor::threads() const noexcept { return pool_->size(); }

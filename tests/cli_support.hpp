@@ -120,13 +120,24 @@ inline json_line parse_line(const std::string& line) {
   return out;
 }
 
-inline std::vector<json_line> read_report(const fs::path& file) {
+/// Every line of a report: each run's header ("run"), stack rows ("stack") and footer ("run_end").
+inline std::vector<json_line> read_report_lines(const fs::path& file) {
   std::vector<json_line> lines;
   std::ifstream in(file);
   std::string line;
   while (std::getline(in, line))
     if (!line.empty()) lines.push_back(parse_line(line));
   return lines;
+}
+
+/// The stack rows of the last run in a report (each run appends a header line, then its rows).
+inline std::vector<json_line> read_report(const fs::path& file) {
+  std::vector<json_line> rows;
+  for (auto& l : read_report_lines(file)) {
+    if (l.count("run")) rows.clear();
+    if (l.count("stack")) rows.push_back(std::move(l));
+  }
+  return rows;
 }
 
 inline std::string unquote(const std::string& v) {

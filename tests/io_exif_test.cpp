@@ -285,6 +285,21 @@ TEST_SUITE("io.stack") {
     } catch (const hdrgpu::io_error& e) {
       CHECK(contains(e.what(), "stack 'noexif': b.jpg: no EXIF data, so no exposure time"));
     }
+    // A present but unusable ExposureTime is named as invalid, with its value, not as missing.
+    for (const auto& [num, den] : {std::pair<std::uint32_t, std::uint32_t>{0, 0}, {1, 0}, {0, 250}}) {
+      spit(dir / "b.jpg", with_exif(jpg, {.exposure_num = num, .exposure_den = den, .has_exposure = true}));
+      const std::string shown = std::to_string(num) + "/" + std::to_string(den);
+      CAPTURE(shown);
+      CHECK(io::read_exif(dir / "b.jpg").invalid_exposure == shown);
+      CHECK_FALSE(io::read_exif(dir / "b.jpg").exposure_seconds.has_value());
+      try {
+        io::load_stack(dir);
+        FAIL("no exception");
+      } catch (const hdrgpu::io_error& e) {
+        CHECK(contains(e.what(), "stack 'noexif': b.jpg: invalid EXIF ExposureTime " + shown));
+      }
+    }
+    CHECK(io::read_exif(dir / "a.jpg").invalid_exposure.empty());
     // An exposures.txt takes precedence over EXIF.
     std::ofstream(dir / "exposures.txt") << "a.jpg 1/30\nb.jpg 1/15\n";
     const io::loaded_stack s = io::load_stack(dir);

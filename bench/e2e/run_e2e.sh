@@ -40,6 +40,8 @@ ours = m / (end - start)
 stages = {"read": 0.0, "calibrate": 0.0, "merge": 0.0, "write": 0.0}
 for line in open(report):
     r = json.loads(line)
+    if "stack" not in r:  # the run's header and footer lines
+        continue
     for k in stages:
         stages[k] += (r["ms"].get(k) or 0) / 1000
 print("hdrgpu batch: %d stacks in %.2f s = %.3f stacks/s; stage seconds summed: %s" % (

@@ -21,10 +21,15 @@ class thread_pool;
 class cpu_executor {
  public:
   struct options {
-    unsigned threads = 0;  ///< worker threads; 0 = all hardware threads
+    unsigned threads = 0;  ///< worker threads; 0 = all hardware threads; capped at max_threads()
   };
 
+  /// The most threads a pool starts: 4 per hardware thread, at least 64. More only adds switching.
+  static unsigned max_threads() noexcept;
+
   cpu_executor() : cpu_executor(options{}) {}
+  /// Throws hdrgpu::error naming the limit when the OS refuses to create a worker thread (the threads
+  /// already started are stopped first).
   explicit cpu_executor(options opts);
 
   /// Number of threads work is spread over (>= 1).

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -68,9 +69,24 @@ struct image_info {
   }
 };
 
+// ---- input limits -----------------------------------------------------------------------------------
+// Every read is capped, so a hostile input (a device such as /dev/zero, a huge file, a "decompression
+// bomb" whose header claims 65500 x 65500 pixels) fails with an error naming the file instead of
+// exhausting memory.
+
+inline constexpr std::uint64_t max_image_file_bytes = std::uint64_t(1) << 30;    ///< one input image: 1 GiB
+inline constexpr std::uint64_t max_radiance_file_bytes = std::uint64_t(8) << 30; ///< read_radiance: 8 GiB
+inline constexpr std::uint64_t max_text_file_bytes = std::uint64_t(64) << 20;    ///< exposures.txt, response CSV
+inline constexpr std::uint64_t max_manifest_bytes = std::uint64_t(2) << 30;      ///< CSV / JSON Lines manifest
+/// Default pixel limit of one decoded image (2^28, about 268 MP): checked against the header before
+/// anything is allocated.
+inline constexpr std::uint64_t default_max_pixels = std::uint64_t(1) << 28;
+
 struct decode_options {
   bool apply_orientation = true;  ///< rotate/flip by the EXIF orientation, as OpenCV's imread does
   host_allocator allocator{};     ///< where decoded images are stored (empty: the heap)
+  /// Images whose header claims more pixels are refused before decoding (0: no limit).
+  std::uint64_t max_pixels = default_max_pixels;
 };
 
 /// Reads the header of `data` (a whole file in memory). `file` names it in messages and picks TGA.
@@ -118,12 +134,14 @@ struct exif_info {
   bool present = false;                    ///< the file has an EXIF block
   std::optional<double> exposure_seconds;  ///< ExposureTime (num / den, e.g. 1/3049, 25/10 -> 2.5)
   bool exposure_from_apex = false;         ///< exposure_seconds came from ShutterSpeedValue: 2^-Tv
+  /// ExposureTime is present but unusable: its value as "NUM/DEN" (e.g. "0/0", "1/0"); empty otherwise.
+  std::string invalid_exposure;
   int orientation = 1;                     ///< Orientation of IFD0, 1..8; 1 when absent or invalid
 };
 
 /// EXIF of a JPEG in memory (whole file). Files without EXIF (or PNG/BMP/TGA files) give
-/// present = false; an unusable ExposureTime (zero denominator, not > 0) is treated as absent, and
-/// ShutterSpeedValue is used only when ExposureTime is absent. Never throws for the content.
+/// present = false; an unusable ExposureTime (zero numerator or denominator) sets invalid_exposure
+/// instead of exposure_seconds, and ShutterSpeedValue is used only when ExposureTime gave no time. Never throws for the content.
 exif_info read_exif(std::span<const std::uint8_t> data);
 /// read_exif of a file's bytes; throws io_error when it is missing or unreadable.
 exif_info read_exif(const std::filesystem::path& file);
@@ -231,6 +249,11 @@ struct load_options {
   /// Where the decoded images are stored (empty: the heap). The batch engine on a GPU passes pinned
   /// memory (pinned_host_pool), which the GPU copies without staging.
   host_allocator allocator{};
+  std::uint64_t max_pixels = default_max_pixels;  ///< per image, as decode_options::max_pixels
+  /// Called once, after every image's header was read and before any is decoded, with those headers
+  /// (in stack order). The batch engine reserves the decode buffers in its memory budget here. An
+  /// exception from it fails the stack with its message.
+  std::function<void(std::span<const image_info>)> before_decode;
 };
 
 /// Loads a stack folder: with dir/exposures.txt, the images it lists and their times (times_from =
@@ -262,6 +285,11 @@ void write_response_csv(const std::filesystem::path& file, const response_curve&
 /// On any failure the temporary is removed, `file` is left as it was, and io_error is thrown.
 void write_file_atomic(const std::filesystem::path& file, std::span<const std::byte> bytes);
 void write_file_atomic(const std::filesystem::path& file, std::string_view bytes);
+
+/// Removes the temporary files of every write_file_atomic (and so every writer of this library) in
+/// progress in this process. Async-signal-safe: meant for a SIGINT/SIGTERM handler that then ends the
+/// process, so that no temporary is left behind. The interrupted writes fail; no finished file is touched.
+void remove_temporaries_now() noexcept;
 
 // ---- radiance maps --------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 // with bounded memory, resumable runs, per-stack error isolation and a JSON Lines report.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -31,6 +32,9 @@ struct job {
   std::filesystem::path dir;                ///< the stack folder (directory input); empty for manifests
   std::vector<std::filesystem::path> images;  ///< manifest input: the image files, in order
   std::vector<double> times;                ///< manifest input: seconds; empty = from EXIF
+  /// Set by list_jobs for a stack that cannot run (a folder name with control characters): the stack
+  /// fails with this message and nothing is read or written for it.
+  std::string error;
 };
 
 /// Which part of the job list this process takes: jobs k with k % count == index (k in id order).
@@ -42,7 +46,9 @@ struct shard {
   /// Parses "i/n" (0 <= i < n); throws invalid_argument.
   static shard parse(const std::string& text);
   /// The shard of this process from OpenMPI (OMPI_COMM_WORLD_*), PMI (PMI_RANK/PMI_SIZE) or Slurm
-  /// (SLURM_PROCID/SLURM_NTASKS) variables; count 1 when started by none of them.
+  /// (SLURM_PROCID/SLURM_NTASKS) variables; count 1 when started by none of them. Throws
+  /// invalid_argument, naming the variables, when a launcher's rank is set but its size is missing or not
+  /// an integer, or the rank is not below the size.
   static shard from_environment();
 };
 
@@ -63,6 +69,8 @@ struct config {
   /// lanes hold. On a GPU the images and results live in page-locked memory, which never exceeds it.
   std::size_t memory_budget = std::size_t(6) << 30;
   bool apply_orientation = true;  ///< rotate/flip JPEGs by their EXIF orientation, as OpenCV's imread does
+  /// Images whose header claims more pixels fail their stack before anything is decoded (0: no limit).
+  std::uint64_t max_pixels = io::default_max_pixels;
   bool preview = false;           ///< also write OUT_DIR/id.png: gamma-2.2 tonemap (Mertens: the fused image)
   /// A result with NaN or infinite values fails its stack and is not written (default); true writes it
   /// and reports the stack with status "warning".
@@ -77,6 +85,10 @@ struct config {
   /// Called with each report line (one JSON object, as written to the report) when a stack is skipped or
   /// finished, from the engine's threads, one call at a time. For progress displays; must not throw.
   std::function<void(const std::string& report_line)> on_stack;
+  /// When set and non-zero (a SIGINT/SIGTERM handler sets it), the run takes no new stacks, finishes
+  /// those in flight (writes complete or are removed), writes the report and returns with
+  /// summary::interrupted. Stacks not started are left for a rerun.
+  const std::atomic<int>* stop = nullptr;
 };
 
 struct summary {
@@ -85,6 +97,8 @@ struct summary {
   std::size_t peak_bytes_in_flight = 0;  ///< the memory accounting's high-water mark
   std::filesystem::path report;
   std::string device;                    ///< what the stacks ran on, e.g. "cpu (16 threads)"
+  std::size_t not_started = 0;           ///< stacks left untouched because the run was stopped
+  bool interrupted = false;              ///< config::stop ended the run early
 };
 
 /// The jobs of `input`: each sub-folder of a directory that holds images (sorted by name), the

@@ -198,8 +198,9 @@ def batch(input: str, out_dir: str, *, progress: Union[bool, Callable[[dict], No
     """Run the batch engine (`hdrgpu batch`) and return the report rows (dicts), one per stack.
 
     Options are the CLI's, with underscores: method, response, format, exr_compression, device, report,
-    shard ("i/n"), overwrite, memory (bytes), ignore_orientation, preview, readers, threads, gpu_lanes,
-    compat. `progress` True shows a progress line on stderr; a callable is called with each report row
+    shard ("i/n"), overwrite, memory (bytes), ignore_orientation, preview, keep_nonfinite, max_pixels,
+    readers, threads, gpu_lanes, compat. The report file is appended to (a header line per run); the
+    rows returned are this run's. `progress` True shows a progress line on stderr; a callable is called with each report row
     as the stacks finish.
     """
     rows: list = []

@@ -262,6 +262,7 @@ nb::dict batch_py(const std::string& input, const std::string& out_dir, const nb
     else if (k == "ignore_orientation") cfg.apply_orientation = !nb::cast<bool>(value);
     else if (k == "preview") cfg.preview = nb::cast<bool>(value);
     else if (k == "keep_nonfinite") cfg.keep_nonfinite = nb::cast<bool>(value);
+    else if (k == "max_pixels") cfg.max_pixels = nb::cast<std::uint64_t>(value);
     else if (k == "progress") cfg.progress = nb::cast<bool>(value);
     else if (k == "readers") cfg.readers = nb::cast<unsigned>(value);
     else if (k == "threads") cfg.threads = nb::cast<unsigned>(value);

@@ -6,6 +6,7 @@
 #include <hdrgpu/pipeline.hpp>
 
 #include "common.hpp"
+#include "signals.hpp"
 
 namespace hdrgpu::cli {
 namespace {
@@ -46,7 +47,8 @@ io::hdr_format parse_format(const std::string& f) {
 int run_batch(int argc, char** argv) {
   const args a(argc, argv, 2,
                {"--output", "--method", "--response", "--format", "--device", "--report", "--shard", "--memory",
-                "--threads", "--readers", "--gpu-lanes", "--compat", "--exr-compression"},
+                "--threads", "--readers", "--gpu-lanes", "--compat", "--exr-compression",
+                "--max-pixels"},
                {"--overwrite", "--ignore-orientation", "--quiet", "--preview", "--keep-nonfinite"});
   if (a.positional().size() != 1) throw usage_error("batch needs exactly one INPUT (a folder or a manifest)");
   if (!a.has("--output")) throw usage_error("batch needs -o OUT_DIR");
@@ -95,17 +97,23 @@ int run_batch(int argc, char** argv) {
     cfg.part = pipeline::shard::from_environment();
   }
   if (a.has("--memory")) cfg.memory_budget = parse_memory(a.get("--memory", ""));
-  cfg.threads = unsigned(a.get_int("--threads", 0, 0));
-  cfg.readers = unsigned(a.get_int("--readers", 0, 0));
+  cfg.threads = thread_count(a, "--threads");
+  cfg.readers = thread_count(a, "--readers");
   cfg.gpu_lanes = unsigned(a.get_int("--gpu-lanes", 0, 0));
+  if (cfg.gpu_lanes > 64) throw usage_error("--gpu-lanes must be at most 64 (got " + std::to_string(cfg.gpu_lanes) + ")");
   cfg.overwrite = a.has("--overwrite");
   cfg.apply_orientation = !a.has("--ignore-orientation");
+  cfg.max_pixels = load_options_of(a).max_pixels;
   cfg.progress = !a.has("--quiet");
   cfg.preview = a.has("--preview");
   cfg.keep_nonfinite = a.has("--keep-nonfinite");
   cfg.profile = parse_compat_arg(a);
 
+  cfg.stop = &stop_signal;
+  set_graceful_stop(true);
   const pipeline::summary s = pipeline::run(cfg, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
+  set_graceful_stop(false);
+  if (s.interrupted) return 128 + stop_signal.load();
   return s.failed == 0 ? 0 : 1;
 }
 

@@ -10,7 +10,8 @@
 namespace hdrgpu::cli {
 
 int run_calibrate(int argc, char** argv) {
-  const args a(argc, argv, 2, {"--output", "--method", "--samples", "--lambda", "--compat", "--threads", "--device"},
+  const args a(argc, argv, 2, {"--output", "--method", "--samples", "--lambda", "--compat", "--threads", "--device",
+                                "--max-pixels"},
                {"--ignore-orientation"});
   if (a.positional().size() != 1) throw usage_error("calibrate needs exactly one STACK_DIR");
   if (!a.has("--output")) throw usage_error("calibrate needs -o response.csv");
@@ -23,7 +24,7 @@ int run_calibrate(int argc, char** argv) {
   const any_executor backend = make_executor(a);
 
   const io::loaded_stack loaded =
-      io::load_stack(a.positional()[0], {.apply_orientation = !a.has("--ignore-orientation")});
+      io::load_stack(a.positional()[0], load_options_of(a));
   if (loaded.type() != pixel_type::u8)
     throw invalid_argument("stack '" + loaded.name + "': calibration needs 8-bit images");
   const auto stack = loaded.view<std::uint8_t>();

@@ -9,6 +9,7 @@
 #include <hdrgpu/compat.hpp>
 #include <hdrgpu/cuda_executor.hpp>
 #include <hdrgpu/executor.hpp>
+#include <hdrgpu/io.hpp>
 
 #include "args.hpp"
 
@@ -17,6 +18,13 @@ namespace hdrgpu::cli {
 /// The backend a command runs on; commands std::visit it, so each algorithm call resolves to the
 /// executor's own overload.
 using any_executor = std::variant<cpu_executor, cuda_executor>;
+
+/// The value of a thread-count option (0 = automatic); above cpu_executor::max_threads() it is capped,
+/// with a note on stderr. Negative or non-integer values are usage errors.
+unsigned thread_count(const args& a, const std::string& name);
+
+/// --ignore-orientation and --max-pixels as loading options.
+io::load_options load_options_of(const args& a);
 
 /// Resolves --device/--threads to the executor that runs the work. `auto` uses CUDA when a device is
 /// present, else the CPU; an explicit `cuda[:N]` without that device throws backend_unavailable (exit 1).

@@ -1,5 +1,5 @@
 // hdrgpu command-line tool. Exit codes: 0 ok, 1 processing error (the message names the stack and
-// file), 2 usage error.
+// file), 2 usage error, 128 + N after signal N (130 for SIGINT, 143 for SIGTERM).
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -8,6 +8,7 @@
 #include <hdrgpu/error.hpp>
 
 #include "args.hpp"
+#include "signals.hpp"
 
 namespace {
 
@@ -16,14 +17,15 @@ const char* const usage_text = R"(usage:
                [--response calibrate|linear|FILE.csv] [--compat opencv-4.6|opencv-latest]
                [--tonemap gamma[:G]] [--device auto|cpu|cuda[:N]] [--half] [--threads N]
                [--exr-compression none|rle|zips|zip|piz] [--keep-nonfinite] [--ignore-orientation]
+               [--max-pixels N]
   hdrgpu calibrate STACK_DIR -o response.csv [--method debevec|robertson] [--samples N]
                [--lambda L] [--compat opencv-4.6|opencv-latest] [--threads N]
-               [--device auto|cpu|cuda[:N]] [--ignore-orientation]
+               [--device auto|cpu|cuda[:N]] [--ignore-orientation] [--max-pixels N]
   hdrgpu batch INPUT -o OUT_DIR [--method debevec|robertson|mertens]
                [--response per-stack|calibrate-once|FILE.csv] [--format exr|exr-half|hdr|pfm]
                [--device auto|cpu|cuda[:N]|all] [--report FILE] [--shard i/n] [--overwrite]
                [--memory SIZE] [--ignore-orientation] [--preview] [--exr-compression none|rle|zips|zip|piz]
-               [--threads N] [--readers N] [--gpu-lanes N] [--keep-nonfinite] [--quiet]
+               [--threads N] [--readers N] [--gpu-lanes N] [--keep-nonfinite] [--max-pixels N] [--quiet]
   hdrgpu synth OUT_DIR [--stacks N] [--size WxH] [--exposures K] [--seed S] [--format jpg|png]
   hdrgpu --version
 
@@ -35,7 +37,9 @@ EXR compression: none for float and piz for half unless --exr-compression says o
 lossless. Half stores finite samples above 65504 as 65504 (counted as "clamped", with a warning).
 batch INPUT: a folder of stack folders, one stack folder, or a manifest (.csv or .jsonl); stacks
 without exposures.txt take their times from EXIF. Each stack ID becomes OUT_DIR/ID.<ext>; existing
-outputs are skipped (--overwrite redoes them). Report: OUT_DIR/report.jsonl. Exit 1 if any stack failed.
+outputs are skipped (--overwrite redoes them). Report: OUT_DIR/report.jsonl, appended by each run.
+Images whose header claims more than --max-pixels (default 268435456; 0: no limit) are refused.
+Exit 1 if any stack failed; 130/143 after SIGINT/SIGTERM (a batch finishes the stacks in flight).
 )";
 
 }  // namespace
@@ -46,6 +50,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string cmd = argv[1];
+  hdrgpu::cli::install_signal_handlers();
   try {
     if (cmd == "merge") return hdrgpu::cli::run_merge(argc, argv);
     if (cmd == "calibrate") return hdrgpu::cli::run_calibrate(argc, argv);

@@ -53,7 +53,7 @@ image<float> merge_stack(const Exec& exec, const exposure_stack<T>& stack, const
 }  // namespace
 
 int run_merge(int argc, char** argv) {
-  const args a(argc, argv, 2, {"--output", "--method", "--response", "--compat", "--tonemap", "--device", "--threads",
+  const args a(argc, argv, 2, {"--output", "--method", "--response", "--compat", "--tonemap", "--device", "--threads", "--max-pixels",
                 "--exr-compression"},
                {"--half", "--ignore-orientation", "--keep-nonfinite"});
   if (a.positional().size() != 1) throw usage_error("merge needs exactly one STACK_DIR");
@@ -83,7 +83,7 @@ int run_merge(int argc, char** argv) {
   const any_executor backend = make_executor(a);
 
   const io::loaded_stack loaded =
-      io::load_stack(a.positional()[0], {.apply_orientation = !a.has("--ignore-orientation")});
+      io::load_stack(a.positional()[0], load_options_of(a));
   // An 8-bit file of a radiance map needs a tonemap; Mertens output is already display-referred.
   const float g = gamma > 0 ? gamma : (ldr && method != "mertens" ? 2.2f : 0.0f);
   image<float> result = std::visit(
@@ -105,7 +105,7 @@ int run_merge(int argc, char** argv) {
   if (ldr) {
     io::write_ldr(out, result);
   } else {
-    const cpu_executor encoder(cpu_executor::options{.threads = unsigned(a.get_int("--threads", 0, 0))});
+    const cpu_executor encoder(cpu_executor::options{.threads = thread_count(a, "--threads")});
     wopts.executor = &encoder;
     const io::write_result written = io::write_radiance(out, result, io::hdr_format_from_path(out, a.has("--half")), wopts);
     if (written.clamped > 0)

@@ -36,7 +36,7 @@ int run_synth(int argc, char** argv) {
   } catch (const invalid_argument& e) {
     throw usage_error(e.what());
   }
-  const cpu_executor exec({.threads = unsigned(a.get_int("--threads", 0, 0))});
+  const cpu_executor exec({.threads = thread_count(a, "--threads")});
 
   const std::filesystem::path root = a.positional()[0];
   for (int i = 0; i < stacks; ++i) {

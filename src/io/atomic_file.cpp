@@ -17,14 +17,39 @@ namespace {
 
 std::string errno_text() { return std::strerror(errno); }
 
+// The temporaries being written right now, readable from a signal handler: a fixed table of slots, each
+// claimed with an atomic (free -> filling -> ready). A write that finds no free slot still works; only a
+// fatal signal during it would leave its temporary for the next batch run to clean.
+struct temp_slot {
+  std::atomic<int> state{0};  // 0 free, 1 being filled, 2 ready
+  char path[4096];
+};
+constexpr int slot_count = 128;
+temp_slot slots[slot_count];
+
+int register_temp(const std::filesystem::path& p) {
+  const std::string& s = p.native();
+  if (s.size() >= sizeof slots[0].path) return -1;
+  for (int i = 0; i < slot_count; ++i) {
+    int expected = 0;
+    if (!slots[i].state.compare_exchange_strong(expected, 1, std::memory_order_acquire)) continue;
+    std::memcpy(slots[i].path, s.c_str(), s.size() + 1);
+    slots[i].state.store(2, std::memory_order_release);
+    return i;
+  }
+  return -1;
+}
+
 // Closes the descriptor and unlinks the temporary unless committed.
 struct temp_file {
   std::filesystem::path path;
   int fd = -1;
+  int slot = -1;
   bool committed = false;
   ~temp_file() {
     if (fd >= 0) ::close(fd);
     if (!committed && !path.empty()) ::unlink(path.c_str());
+    if (slot >= 0) slots[slot].state.store(0, std::memory_order_release);
   }
 };
 
@@ -39,7 +64,10 @@ void open_temp(const std::filesystem::path& file, temp_file& t) {
     name += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
     t.path = dir / name;
     t.fd = ::open(t.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (t.fd >= 0) return;
+    if (t.fd >= 0) {
+      t.slot = register_temp(t.path);
+      return;
+    }
     if (errno != EEXIST) {
       const std::string why = errno_text();
       t.path.clear();  // nothing was created
@@ -51,6 +79,11 @@ void open_temp(const std::filesystem::path& file, temp_file& t) {
 }
 
 }  // namespace
+
+void remove_temporaries_now() noexcept {
+  for (auto& slot : slots)
+    if (slot.state.load(std::memory_order_acquire) == 2) ::unlink(slot.path);
+}
 
 void write_file_atomic(const std::filesystem::path& file, std::span<const std::byte> data) {
   const std::span<const unsigned char> whole(reinterpret_cast<const unsigned char*>(data.data()), data.size());

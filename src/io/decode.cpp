@@ -75,6 +75,16 @@ image_info probe(std::span<const std::uint8_t> d, const std::filesystem::path& f
   return info;
 }
 
+// Before anything is allocated: a small file whose header claims 65500 x 65500 pixels would otherwise
+// take gigabytes and minutes before failing.
+void check_pixels(const image_info& info, const decode_options& options) {
+  const std::uint64_t pixels = std::uint64_t(info.width) * std::uint64_t(info.height);
+  if (options.max_pixels != 0 && pixels > options.max_pixels)
+    throw failure("the header says " + std::to_string(info.width) + "x" + std::to_string(info.height) + " = " +
+                  std::to_string(pixels) + " pixels, more than the limit of " + std::to_string(options.max_pixels) +
+                  " (--max-pixels)");
+}
+
 template <class T>
 void check_destination(const image_info& info, const image_view<T>& dst, const decode_options& options) {
   if (dst.empty()) throw invalid_argument("decode_into: destination has no pixel data");
@@ -145,6 +155,7 @@ void decode_stb(std::span<const std::uint8_t> d, const image_info& info, image_v
 template <class T>
 void decode_checked(std::span<const std::uint8_t> d, const image_info& info, image_view<T> dst,
                     const decode_options& options) {
+  check_pixels(info, options);
   if constexpr (std::is_same_v<T, std::uint8_t>) {
     if (info.format == image_format::jpeg) return decode_jpeg(d, info, dst, options.apply_orientation);
   }
@@ -153,12 +164,18 @@ void decode_checked(std::span<const std::uint8_t> d, const image_info& info, ima
 
 template <class T>
 image<T> decode_new(std::span<const std::uint8_t> d, const image_info& info, const decode_options& options) {
-  // Every sample is written by the decoder: no zero-fill.
-  image<T> img = image<T>::allocate(info.decoded_width(options.apply_orientation),
-                                    info.decoded_height(options.apply_orientation), info.channels, channel_order::rgb,
-                                    options.allocator);
-  decode_checked(d, info, img.view(), options);
-  return img;
+  check_pixels(info, options);
+  try {
+    // Every sample is written by the decoder: no zero-fill.
+    image<T> img = image<T>::allocate(info.decoded_width(options.apply_orientation),
+                                      info.decoded_height(options.apply_orientation), info.channels,
+                                      channel_order::rgb, options.allocator);
+    decode_checked(d, info, img.view(), options);
+    return img;
+  } catch (const std::bad_alloc&) {
+    throw failure("out of memory decoding a " + std::to_string(info.width) + "x" + std::to_string(info.height) + "x" +
+                  std::to_string(info.channels) + " image");
+  }
 }
 
 template <class T>
@@ -179,14 +196,23 @@ void decode_into_impl(std::span<const std::uint8_t> d, image_view<T> dst, const 
     decode_checked(d, info, dst, options);
   } catch (const failure& e) {
     throw_io(file, e.what());
+  } catch (const std::bad_alloc&) {
+    throw_io(file, "out of memory decoding the image");
   }
 }
 
 }  // namespace
 
+image_info probe_checked(std::span<const std::uint8_t> data, const decode_options& options,
+                         const std::filesystem::path& file) {
+  const image_info info = probe(data, file);
+  check_pixels(info, options);
+  return info;
+}
+
 any_image decode_any(std::span<const std::uint8_t> data, const decode_options& options,
                      const std::filesystem::path& file) {
-  const image_info info = probe(data, file);
+  const image_info info = probe_checked(data, options, file);
   if (info.bit_depth == 16) return decode_new<std::uint16_t>(data, info, options);
   return decode_new<std::uint8_t>(data, info, options);
 }
@@ -213,7 +239,7 @@ image_info probe_image(std::span<const std::uint8_t> data, const std::filesystem
 
 image_info probe_image(const std::filesystem::path& file) {
   try {
-    return detail::probe(detail::read_bytes(file), file);
+    return detail::probe(detail::read_bytes(file, max_image_file_bytes), file);
   } catch (const detail::failure& e) {
     detail::throw_io(file, e.what());
   }
@@ -241,7 +267,7 @@ any_image decode_image(std::span<const std::uint8_t> data, const decode_options&
 any_image load_image(const std::filesystem::path& file, const decode_options& options) {
   detail::bytes data;
   try {
-    data = detail::read_bytes(file);
+    data = detail::read_bytes(file, max_image_file_bytes);
   } catch (const detail::failure& e) {
     detail::throw_io(file, e.what());
   }

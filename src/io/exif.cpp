@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <memory>
+#include <string>
 
 #include "io_internal.hpp"
 
@@ -41,7 +42,10 @@ exif_info read_exif(std::span<const std::uint8_t> data) {
   }
   if (ExifEntry* e = entry_of(ed.get(), EXIF_IFD_EXIF, EXIF_TAG_EXPOSURE_TIME, EXIF_FORMAT_RATIONAL)) {
     const ExifRational r = exif_get_rational(e->data, order);
-    if (r.denominator != 0 && r.numerator != 0) info.exposure_seconds = double(r.numerator) / double(r.denominator);
+    if (r.denominator != 0 && r.numerator != 0)
+      info.exposure_seconds = double(r.numerator) / double(r.denominator);
+    else
+      info.invalid_exposure = std::to_string(r.numerator) + "/" + std::to_string(r.denominator);
   }
   if (!info.exposure_seconds) {
     // APEX shutter speed Tv = -log2(t): an approximation some cameras store instead.
@@ -59,7 +63,7 @@ exif_info read_exif(std::span<const std::uint8_t> data) {
 
 exif_info read_exif(const std::filesystem::path& file) {
   try {
-    return read_exif(detail::read_bytes(file));
+    return read_exif(detail::read_bytes(file, max_image_file_bytes));
   } catch (const detail::failure& e) {
     detail::throw_io(file, e.what());
   }

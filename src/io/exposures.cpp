@@ -1,4 +1,5 @@
 // exposures.txt parsing: "<file> <seconds>" per line, '#' comments.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -32,7 +33,7 @@ std::vector<std::string_view> split_ws(std::string_view line) {
 
 double parse_seconds(std::string_view text) {
   const auto bad = [&](const std::string& why) {
-    return invalid_argument("invalid exposure time '" + std::string(text) + "': " + why);
+    return invalid_argument("invalid exposure time '" + detail::printable(text, 60) + "': " + why);
   };
   double v = 0;
   if (const auto slash = text.find('/'); slash != std::string_view::npos) {
@@ -50,7 +51,7 @@ double parse_seconds(std::string_view text) {
 }
 
 std::vector<exposure_entry> read_exposures(const std::filesystem::path& exposures_txt) {
-  const std::string contents = detail::read_text(exposures_txt);
+  const std::string contents = detail::read_text(exposures_txt, max_text_file_bytes);
   std::string_view text(contents);
 
   std::vector<exposure_entry> out;
@@ -67,7 +68,7 @@ std::vector<exposure_entry> read_exposures(const std::filesystem::path& exposure
     const auto fail = [&](const std::string& why) {
       detail::throw_io(exposures_txt, "line " + std::to_string(line_no) + ": " + why);
     };
-    if (fields.size() == 1) fail("missing exposure time after '" + std::string(fields[0]) + "'");
+    if (fields.size() == 1) fail("missing exposure time after '" + detail::printable(fields[0]) + "'");
     if (fields.size() > 2) fail("expected '<file> <seconds>', found " + std::to_string(fields.size()) + " fields");
     double seconds = 0;
     try {
@@ -76,8 +77,17 @@ std::vector<exposure_entry> read_exposures(const std::filesystem::path& exposure
       fail(e.what());
     }
     const std::string file(fields[0]);
+    if (detail::has_control(file))
+      fail("the file name '" + detail::printable(file) + "' has control characters (NUL, escape...)");
+    // Only files inside the stack folder (subfolders allowed): an absolute path or ".." would let a
+    // stack folder read anything on the machine.
+    const std::filesystem::path rel(file);
+    if (rel.is_absolute() || rel.has_root_name() ||
+        std::any_of(rel.begin(), rel.end(), [](const std::filesystem::path& part) { return part == ".."; }))
+      fail("'" + detail::printable(file) + "' is not inside the stack folder (absolute paths and '..' are not "
+           "allowed; subfolders are)");
     if (const auto it = seen.find(file); it != seen.end())
-      fail("'" + file + "' is already listed on line " + std::to_string(it->second));
+      fail("'" + detail::printable(file) + "' is already listed on line " + std::to_string(it->second));
     seen.emplace(file, line_no);
     out.push_back({file, seconds});
   }

@@ -12,7 +12,13 @@
 
 #include <hdrgpu/io.hpp>
 
+#include "../text_util.hpp"
+
 namespace hdrgpu::io::detail {
+
+using hdrgpu::detail::has_control;
+using hdrgpu::detail::printable;
+using hdrgpu::detail::shorten;
 
 using bytes = std::vector<unsigned char>;
 
@@ -25,12 +31,13 @@ struct failure : std::runtime_error {
 /// Throws io_error "PATH: why".
 [[noreturn]] void throw_io(const std::filesystem::path& file, const std::string& why);
 
-/// Whole file contents; throws failure when it is missing or unreadable.
-bytes read_bytes(const std::filesystem::path& file);
+/// Whole file contents; throws failure when it is missing, unreadable, not a regular file (or a link to
+/// one: devices, FIFOs and sockets are refused without reading them) or larger than `max_bytes`.
+bytes read_bytes(const std::filesystem::path& file, std::uint64_t max_bytes);
 
 /// A text file's contents without a leading UTF-8 byte-order mark (Windows editors add one); throws
-/// io_error naming the file when it is missing or unreadable.
-std::string read_text(const std::filesystem::path& file);
+/// io_error naming the file as read_bytes would fail.
+std::string read_text(const std::filesystem::path& file, std::uint64_t max_bytes);
 
 /// write_file_atomic of `parts` written one after the other (writev), without joining them first.
 void write_file_atomic_parts(const std::filesystem::path& file, std::span<const std::span<const unsigned char>> parts);
@@ -41,6 +48,10 @@ std::string extension_of(const std::filesystem::path& file);
 /// True for the extensions stack folders are searched for: .jpg, .jpeg, .png, .bmp, .tga (any case),
 /// and not a hidden file (".name", e.g. macOS "._IMG.JPG" resource forks).
 bool is_image_file_name(const std::filesystem::path& file);
+
+/// probe_image, also refusing more pixels than options.max_pixels; throws failure.
+image_info probe_checked(std::span<const std::uint8_t> data, const decode_options& options,
+                         const std::filesystem::path& file);
 
 /// decode_image, throwing failure (without the file name) instead of io_error.
 any_image decode_any(std::span<const std::uint8_t> data, const decode_options& options,

@@ -32,8 +32,10 @@ class builder {
 
   void start(const std::string& id, int line) {
     if (id.empty()) fail_at(file_, line, "empty stack id");
+    if (detail::has_control(id))
+      fail_at(file_, line, "stack id '" + detail::printable(id) + "' has control characters (NUL, newline...)");
     if (const auto it = first_line_.find(id); it != first_line_.end())
-      fail_at(file_, line, "stack id '" + id + "' was already used on line " + std::to_string(it->second) +
+      fail_at(file_, line, "stack id '" + detail::printable(id) + "' was already used on line " + std::to_string(it->second) +
                                (csv_ ? " (the rows of a stack must be consecutive)" : ""));
     first_line_.emplace(id, line);
     out_.push_back({id, {}, {}});
@@ -46,15 +48,18 @@ class builder {
 
   void add(const std::string& image, std::optional<double> seconds, int line) {
     manifest_entry& e = out_.back();
-    if (image.empty()) fail_at(file_, line, "stack '" + e.id + "': empty image path");
+    if (image.empty()) fail_at(file_, line, "stack '" + detail::printable(e.id) + "': empty image path");
+    if (detail::has_control(image))
+      fail_at(file_, line, "stack '" + detail::printable(e.id) + "': the image path '" + detail::printable(image) +
+                               "' has control characters (NUL, newline...)");
     if (timed_ && *timed_ != seconds.has_value())
-      fail_at(file_, line, "stack '" + e.id + "': " +
+      fail_at(file_, line, "stack '" + detail::printable(e.id) + "': " +
                                (seconds ? "has a time here but not on the rows before"
                                         : "has no time here but the rows before have one") +
                                " (give every image of a stack a time, or none for EXIF)");
     timed_ = seconds.has_value();
     const std::filesystem::path p = resolve(folder_, image);
-    if (!seen_.insert(p.string()).second) fail_at(file_, line, "stack '" + e.id + "': '" + image + "' is listed twice");
+    if (!seen_.insert(p.string()).second) fail_at(file_, line, "stack '" + detail::printable(e.id) + "': '" + detail::printable(image) + "' is listed twice");
     e.images.push_back(p);
     if (seconds) e.times.push_back(*seconds);
   }
@@ -155,7 +160,7 @@ std::vector<manifest_entry> read_csv(std::string_view text, const std::filesyste
     if (columns == 0) {
       if (!(f.size() == 3 && f[0] == "id" && f[1] == "image" && f[2] == "time") &&
           !(f.size() == 2 && f[0] == "id" && f[1] == "image"))
-        fail_at(file, n, "expected the header 'id,image,time' (or 'id,image'), found '" + std::string(line) + "'");
+        fail_at(file, n, "expected the header 'id,image,time' (or 'id,image'), found '" + detail::printable(line, 120) + "'");
       columns = f.size();
       return;
     }
@@ -221,7 +226,7 @@ class json_line {
         case 'r': out += '\r'; break;
         case 't': out += '\t'; break;
         case 'u': append_utf8(out, code_point()); break;
-        default: i_ -= 2, fail(std::string("invalid escape '\\") + e + "'");
+        default: i_ -= 2, fail("invalid escape '\\" + detail::printable(std::string_view(&e, 1)) + "'");
       }
     }
   }
@@ -329,7 +334,7 @@ json_stack parse_json_line(std::string_view line, const std::filesystem::path& f
     first = false;
     const std::size_t key_col = p.column();
     const std::string key = p.string();
-    if (!keys.insert(key).second) fail_at(file, n, "column " + std::to_string(key_col) + ": duplicate key \"" + key + "\"");
+    if (!keys.insert(key).second) fail_at(file, n, "column " + std::to_string(key_col) + ": duplicate key \"" + detail::printable(key, 60) + "\"");
     p.expect(':', "':'");
     if (key == "id") {
       out.id = p.string();
@@ -360,16 +365,16 @@ json_stack parse_json_line(std::string_view line, const std::filesystem::path& f
       p.expect(']', "']'");
       out.has_images = out.has_images || images;
     } else {
-      fail_at(file, n, "column " + std::to_string(key_col) + ": unknown key \"" + key +
+      fail_at(file, n, "column " + std::to_string(key_col) + ": unknown key \"" + detail::printable(key, 60) +
                            "\" (expected \"id\", \"images\" and optionally \"times\")");
     }
   }
   p.expect('}', "'}'");
   if (!p.at_end()) p.fail("text after the object");
   if (!out.has_id) fail_at(file, n, "missing key \"id\"");
-  if (!out.has_images || out.images.empty()) fail_at(file, n, "stack '" + out.id + "': \"images\" is missing or empty");
+  if (!out.has_images || out.images.empty()) fail_at(file, n, "stack '" + detail::printable(out.id) + "': \"images\" is missing or empty");
   if (!out.times.empty() && out.times.size() != out.images.size())
-    fail_at(file, n, "stack '" + out.id + "': " + std::to_string(out.images.size()) + " images but " +
+    fail_at(file, n, "stack '" + detail::printable(out.id) + "': " + std::to_string(out.images.size()) + " images but " +
                          std::to_string(out.times.size()) + " times");
   return out;
 }
@@ -400,7 +405,7 @@ bool has_stack_content(const std::filesystem::path& dir) {
 }  // namespace
 
 std::vector<manifest_entry> read_manifest(const std::filesystem::path& manifest) {
-  const std::string contents = detail::read_text(manifest);
+  const std::string contents = detail::read_text(manifest, max_manifest_bytes);
   std::string_view text(contents);
   const std::string ext = detail::extension_of(manifest);
   bool json = ext == ".jsonl" || ext == ".ndjson" || ext == ".json";

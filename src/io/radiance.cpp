@@ -159,7 +159,7 @@ void write_rgbe(const std::filesystem::path& file, image_view<const std::uint8_t
 
 image<float> read_radiance(const std::filesystem::path& file) {
   try {
-    const detail::bytes data = detail::read_bytes(file);
+    const detail::bytes data = detail::read_bytes(file, max_radiance_file_bytes);
     const std::span<const unsigned char> d(data);
     const auto magic = [&](std::string_view m) {
       return d.size() >= m.size() && std::memcmp(d.data(), m.data(), m.size()) == 0;

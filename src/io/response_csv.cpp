@@ -13,14 +13,9 @@ bool is_sep(char c) { return c == ',' || c == ';' || c == ' ' || c == '\t' || c 
 }  // namespace
 
 response_curve read_response_csv(const std::filesystem::path& file, channel_order order) {
-  detail::bytes data;
-  try {
-    data = detail::read_bytes(file);
-  } catch (const detail::failure& e) {
-    detail::throw_io(file, e.what());
-  }
-  const char* p = reinterpret_cast<const char*>(data.data());
-  const char* const end = p + data.size();
+  const std::string text = detail::read_text(file, max_text_file_bytes);  // a BOM is skipped, as elsewhere
+  const char* p = text.data();
+  const char* const end = p + text.size();
 
   std::vector<float> values;
   int columns = 0, rows = 0, line_no = 0;
@@ -39,14 +34,14 @@ response_curve read_response_csv(const std::filesystem::path& file, channel_orde
       if (ec != std::errc{} || (q < end && *q != '\n' && !is_sep(*q))) {
         const char* e = p;
         while (e < end && *e != '\n' && !is_sep(*e)) ++e;
-        detail::throw_io(file, "line " + std::to_string(line_no) + ": '" + std::string(p, e) +
+        detail::throw_io(file, "line " + std::to_string(line_no) + ": '" + detail::printable(std::string_view(p, std::size_t(e - p)), 60) +
                                    (ec == std::errc::result_out_of_range ? "' is outside the f32 range"
                                                                          : "' is not a number"));
       }
       // A response is exp(g): positive. NaN, infinity or a negative value would make every merge
       // with it non-finite or meaningless, so such a file is refused rather than used.
       if (!std::isfinite(v) || v < 0.0f)
-        detail::throw_io(file, "line " + std::to_string(line_no) + ": '" + std::string(p, q) +
+        detail::throw_io(file, "line " + std::to_string(line_no) + ": '" + detail::printable(std::string_view(p, std::size_t(q - p)), 60) +
                                    "' is not a usable response value (must be finite and not negative)");
       values.push_back(v);
       ++n;

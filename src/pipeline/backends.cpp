@@ -209,6 +209,7 @@ response_curve shared_response(const config& cfg, const std::vector<job>& all_jo
   std::vector<item> items;
   for (const job& j : all_jobs) {
     if (int(items.size()) >= cfg.calibrate_once_stacks) break;
+    if (!j.error.empty()) continue;
     item it;
     it.work = j;
     try {

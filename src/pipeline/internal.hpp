@@ -46,9 +46,10 @@ struct item {
 };
 
 /// Decodes a job's images (EXIF orientation unless disabled) and finds its exposure times:
-/// exposures.txt, the manifest's times, or each image's EXIF ExposureTime. Throws with the stack's
+/// exposures.txt, the manifest's times, or each image's EXIF ExposureTime. `opts` gives the allocator
+/// and before_decode hook; orientation and the pixel limit come from `cfg`. Throws with the stack's
 /// name and the offending file.
-void load_job(item& it, const config& cfg, const host_allocator& allocator = {});
+void load_job(item& it, const config& cfg, io::load_options opts = {});
 
 /// Runs the stacks' merges (and calibrations) on one backend instance. A backend reports each
 /// stack's failure in item::error and never throws for one bad stack.

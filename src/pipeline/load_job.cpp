@@ -3,8 +3,9 @@
 
 namespace hdrgpu::pipeline {
 
-void load_job(item& it, const config& cfg, const host_allocator& allocator) {
-  const io::load_options opts{.apply_orientation = cfg.apply_orientation, .allocator = allocator};
+void load_job(item& it, const config& cfg, io::load_options opts) {
+  opts.apply_orientation = cfg.apply_orientation;
+  opts.max_pixels = cfg.max_pixels;
   if (!it.work.dir.empty()) {
     it.stack = io::load_stack(it.work.dir, opts);
     it.stack.name = it.work.id;

@@ -1,8 +1,16 @@
 #include "report.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 
 #include <hdrgpu/error.hpp>
+
+#include "../text_util.hpp"
 
 namespace hdrgpu::pipeline {
 
@@ -59,6 +67,12 @@ json_object& json_object::integer(const char* k, long long v) {
   return *this;
 }
 
+json_object& json_object::boolean(const char* k, bool v) {
+  key(k);
+  body_ += v ? "true" : "false";
+  return *this;
+}
+
 json_object& json_object::null(const char* k) {
   key(k);
   body_ += "null";
@@ -92,19 +106,62 @@ json_object& json_object::object(const char* k, const json_object& v) {
 }
 
 report_writer::report_writer(const std::filesystem::path& path) : path_(path) {
-  file_ = std::fopen(path.c_str(), "w");
-  if (!file_) throw io_error(path, "cannot create the report '" + path.string() + "'");
+  const auto fail = [&](const std::string& why) {
+    throw io_error(path, "cannot open the report '" + detail::printable(path.string()) + "': " + why);
+  };
+  // O_RDWR: a torn last line is read back to be dropped. O_NOFOLLOW: a link planted where the report goes must not redirect the writes to another file.
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd_ < 0) fail(errno == ELOOP ? std::string("it is a symbolic link (the report is never written through one)")
+                                   : std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd_);
+    fd_ = -1;
+    fail("not a regular file");
+  }
+  // A line cut short by a crash or a full disk in an earlier run is dropped, so every line is whole JSON.
+  off_t end = st.st_size;
+  if (end > 0) {
+    char last = 0;
+    if (::pread(fd_, &last, 1, end - 1) == 1 && last != '\n') {
+      off_t keep = 0;
+      char buf[4096];
+      for (off_t at = end; at > 0 && keep == 0;) {
+        const off_t from = at > off_t(sizeof buf) ? at - off_t(sizeof buf) : 0;
+        const ssize_t n = ::pread(fd_, buf, std::size_t(at - from), from);
+        if (n <= 0) break;
+        for (ssize_t i = n - 1; i >= 0; --i)
+          if (buf[i] == '\n') {
+            keep = from + i + 1;
+            break;
+          }
+        at = from;
+      }
+      if (::ftruncate(fd_, keep) != 0) fail(std::string("cannot drop an incomplete last line: ") + std::strerror(errno));
+    }
+  }
 }
 
 report_writer::~report_writer() {
-  if (file_) std::fclose(file_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 void report_writer::write(const json_object& line) {
   const std::string text = line.text() + "\n";
   std::lock_guard lock(mutex_);
-  if (std::fwrite(text.data(), 1, text.size(), file_) != text.size() || std::fflush(file_) != 0)
-    throw io_error(path_, "cannot write the report '" + path_.string() + "'");
+  struct stat st {};
+  const off_t before = ::fstat(fd_, &st) == 0 ? st.st_size : -1;
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string why = n < 0 ? std::strerror(errno) : "nothing written";
+      // Take back a partial line: the report holds whole lines or none.
+      if (before >= 0 && done > 0) (void)!::ftruncate(fd_, before);
+      throw io_error(path_, "cannot write the report '" + detail::printable(path_.string()) + "': " + why);
+    }
+    done += std::size_t(n);
+  }
 }
-
 }  // namespace hdrgpu::pipeline

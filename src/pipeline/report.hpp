@@ -1,5 +1,5 @@
-// JSON Lines report: one object per stack, appended and flushed as each stack finishes, so a killed
-// run keeps the lines of everything it completed.
+// JSON Lines report: a header object per run, then one object per stack, appended and handed to the OS
+// as each stack finishes, so a killed run keeps the lines of everything it completed. A rerun appends.
 #pragma once
 
 #include <cstdio>
@@ -17,6 +17,7 @@ class json_object {
   json_object& num(const char* key, double value);
   json_object& integer(const char* key, long long value);
   json_object& null(const char* key);
+  json_object& boolean(const char* key, bool value);
   json_object& strings(const char* key, const std::vector<std::string>& values);
   json_object& numbers(const char* key, const std::vector<double>& values);
   json_object& object(const char* key, const json_object& value);
@@ -32,19 +33,21 @@ std::string json_quote(const std::string& s);
 
 class report_writer {
  public:
-  /// Truncates `path` (each run writes a complete report of its own stacks). Throws io_error.
+  /// Opens `path` for appending (creating it), refusing symbolic links and anything but a regular file,
+  /// and drops an incomplete last line left by an earlier run. Throws io_error.
   explicit report_writer(const std::filesystem::path& path);
   ~report_writer();
   report_writer(const report_writer&) = delete;
   report_writer& operator=(const report_writer&) = delete;
 
-  /// Appends one line and flushes it to the OS. Thread-safe.
+  /// Appends one line with a single write; on failure (a full disk) any part written is taken back and
+  /// io_error names the reason. Thread-safe.
   void write(const json_object& line);
   const std::filesystem::path& path() const { return path_; }
 
  private:
   std::filesystem::path path_;
-  std::FILE* file_ = nullptr;
+  int fd_ = -1;
   std::mutex mutex_;
 };
 
