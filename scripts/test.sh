@@ -10,7 +10,8 @@
 #   build-emu/       the CUDA backend compiled for the cudaemu CPU emulator: every `gpu` case in three
 #                    modes (label `emu`: emu-default, emu-shuffle, emu-defer) with a device required,
 #                    and the rest of the suite with `--device auto` resolving to the (emulated) GPU
-#   build-emu-asan/  the same under AddressSanitizer + UndefinedBehaviorSanitizer: the `gpu` cases once
+#   build-emu-asan/  the same under AddressSanitizer + UndefinedBehaviorSanitizer (+ LeakSanitizer): the
+#                    whole suite, the `gpu` cases in the default emulator mode only
 #   build-python/    the Python package, `pip install .` into a venv of Debian's python3 (whose cv2 is the
 #                    reference), CUDA under the emulator when present; then pytest (tests/python)
 # The emulator is $HDRGPU_CUDA_EMULATOR, default ../shared/tools/cudaemu beside the checkout; under
@@ -76,10 +77,13 @@ else
   if cmake -S . -B build-emu-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHDRGPU_BUILD_TESTS=ON \
        -DHDRGPU_CUDA_EMULATOR="$emu" -DCMAKE_CXX_FLAGS="$san" -DCMAKE_EXE_LINKER_FLAGS="$san" \
        -DCMAKE_SHARED_LINKER_FLAGS="$san" &&
-     cmake --build build-emu-asan --parallel "$jobs" --target hdrgpu_tests hdrgpu_cli; then
-    run "emulated GPU under ASan+UBSan: gpu cases (build-emu-asan)" \
+     cmake --build build-emu-asan --parallel "$jobs"; then
+    # The whole suite (LeakSanitizer on), gpu cases in the default emulator mode only; the package test
+    # builds an outside project and is left to the normal build.
+    run "ASan+UBSan+LSan: the whole suite, gpu cases emulated once (build-emu-asan)" \
       env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-      ctest --test-dir build-emu-asan --output-on-failure --no-tests=error --parallel "$jobs" -L '^emu-default$' "$@"
+      ctest --test-dir build-emu-asan --output-on-failure --no-tests=error --parallel "$jobs" \
+        -LE '^(emu-shuffle|emu-defer|package)$' "$@"
   else
     status=1
     failed+=("emulated GPU build with sanitizers")
