@@ -135,7 +135,11 @@ void check_memory_budget(const std::string& device) {
   const peak_run r = cli_peak_rss("batch " + (t.path / "in").string() + " -o " + (t.path / "out2").string() + opts, env);
   REQUIRE(r.code == 0);
   MESSAGE("peak RSS of hdrgpu batch on " << device << " with a 48 MiB budget: " << r.peak_mib << " MiB");
+#if defined(__SANITIZE_ADDRESS__)
+  MESSAGE("peak RSS not checked: AddressSanitizer's shadow memory and quarantine keep freed blocks resident");
+#else
   CHECK(r.peak_mib < 48 + fixed_mib + 64);
+#endif
 }
 
 /// Multiplies every exposure time in `stack_dir`/exposures.txt by `factor` (comments dropped).
