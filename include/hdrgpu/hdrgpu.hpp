@@ -7,6 +7,7 @@
 #include <hdrgpu/executor.hpp>
 #include <hdrgpu/exposure_stack.hpp>
 #include <hdrgpu/image.hpp>
+#include <hdrgpu/align.hpp>
 #include <hdrgpu/calibrate.hpp>
 #include <hdrgpu/merge.hpp>
 #include <hdrgpu/mertens.hpp>

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <hdrgpu/align.hpp>
 #include <hdrgpu/calibrate.hpp>
 #include <hdrgpu/compat.hpp>
 #include <hdrgpu/io.hpp>
@@ -69,6 +70,10 @@ struct config {
   /// lanes hold. On a GPU the images and results live in page-locked memory, which never exceeds it.
   std::size_t memory_budget = std::size_t(6) << 30;
   bool apply_orientation = true;  ///< rotate/flip JPEGs by their EXIF orientation, as OpenCV's imread does
+  /// AlignMTB (OpenCV's defaults unless changed) on each 8-bit stack before calibration and merging, on
+  /// the reader threads; the per-image shifts go in the report. 16-bit stacks then fail.
+  bool align = false;
+  align_mtb_options align_options{};
   /// Images whose header claims more pixels fail their stack before anything is decoded (0: no limit).
   std::uint64_t max_pixels = io::default_max_pixels;
   bool preview = false;           ///< also write OUT_DIR/id.png: gamma-2.2 tonemap (Mertens: the fused image)

@@ -48,7 +48,7 @@ int run_batch(int argc, char** argv) {
   const args a(argc, argv, 2,
                {"--output", "--method", "--response", "--format", "--device", "--report", "--shard", "--memory",
                 "--threads", "--readers", "--gpu-lanes", "--compat", "--exr-compression",
-                "--max-pixels"},
+                "--max-pixels", "--align"},
                {"--overwrite", "--ignore-orientation", "--quiet", "--preview", "--keep-nonfinite"});
   if (a.positional().size() != 1) throw usage_error("batch needs exactly one INPUT (a folder or a manifest)");
   if (!a.has("--output")) throw usage_error("batch needs -o OUT_DIR");
@@ -104,6 +104,7 @@ int run_batch(int argc, char** argv) {
   cfg.overwrite = a.has("--overwrite");
   cfg.apply_orientation = !a.has("--ignore-orientation");
   cfg.max_pixels = load_options_of(a).max_pixels;
+  cfg.align = parse_align(a);
   cfg.progress = !a.has("--quiet");
   cfg.preview = a.has("--preview");
   cfg.keep_nonfinite = a.has("--keep-nonfinite");

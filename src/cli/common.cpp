@@ -26,6 +26,12 @@ std::uint64_t max_pixels_of(const args& a) {
   return v;
 }
 
+bool parse_align(const args& a) {
+  if (!a.has("--align")) return false;
+  if (a.get("--align", "") != "mtb") throw usage_error("--align must be mtb (got '" + a.get("--align", "") + "')");
+  return true;
+}
+
 io::load_options load_options_of(const args& a) {
   io::load_options o;
   o.apply_orientation = !a.has("--ignore-orientation");

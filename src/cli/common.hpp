@@ -23,6 +23,9 @@ using any_executor = std::variant<cpu_executor, cuda_executor>;
 /// with a note on stderr. Negative or non-integer values are usage errors.
 unsigned thread_count(const args& a, const std::string& name);
 
+/// --align: true for "mtb" (AlignMTB with OpenCV's defaults), false when absent; a usage error otherwise.
+bool parse_align(const args& a);
+
 /// --ignore-orientation and --max-pixels as loading options.
 io::load_options load_options_of(const args& a);
 

@@ -17,7 +17,7 @@ const char* const usage_text = R"(usage:
                [--response calibrate|linear|FILE.csv] [--compat opencv-4.6|opencv-latest]
                [--tonemap gamma[:G]] [--device auto|cpu|cuda[:N]] [--half] [--threads N]
                [--exr-compression none|rle|zips|zip|piz] [--keep-nonfinite] [--ignore-orientation]
-               [--max-pixels N]
+               [--max-pixels N] [--align mtb]
   hdrgpu calibrate STACK_DIR -o response.csv [--method debevec|robertson] [--samples N]
                [--lambda L] [--compat opencv-4.6|opencv-latest] [--threads N]
                [--device auto|cpu|cuda[:N]] [--ignore-orientation] [--max-pixels N]
@@ -25,7 +25,7 @@ const char* const usage_text = R"(usage:
                [--response per-stack|calibrate-once|FILE.csv] [--format exr|exr-half|hdr|pfm]
                [--device auto|cpu|cuda[:N]|all] [--report FILE] [--shard i/n] [--overwrite]
                [--memory SIZE] [--ignore-orientation] [--preview] [--exr-compression none|rle|zips|zip|piz]
-               [--threads N] [--readers N] [--gpu-lanes N] [--keep-nonfinite] [--max-pixels N] [--quiet]
+               [--threads N] [--readers N] [--gpu-lanes N] [--keep-nonfinite] [--max-pixels N] [--align mtb] [--quiet]
   hdrgpu synth OUT_DIR [--stacks N] [--size WxH] [--exposures K] [--seed S] [--format jpg|png]
   hdrgpu --version
 

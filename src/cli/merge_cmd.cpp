@@ -53,7 +53,7 @@ image<float> merge_stack(const Exec& exec, const exposure_stack<T>& stack, const
 }  // namespace
 
 int run_merge(int argc, char** argv) {
-  const args a(argc, argv, 2, {"--output", "--method", "--response", "--compat", "--tonemap", "--device", "--threads", "--max-pixels",
+  const args a(argc, argv, 2, {"--output", "--method", "--response", "--compat", "--tonemap", "--device", "--threads", "--max-pixels", "--align",
                 "--exr-compression"},
                {"--half", "--ignore-orientation", "--keep-nonfinite"});
   if (a.positional().size() != 1) throw usage_error("merge needs exactly one STACK_DIR");
@@ -80,10 +80,18 @@ int run_merge(int argc, char** argv) {
     }
   }
   const compat profile = parse_compat_arg(a);  // usage errors before any file is read
+  const bool align = parse_align(a);
   const any_executor backend = make_executor(a);
 
-  const io::loaded_stack loaded =
-      io::load_stack(a.positional()[0], load_options_of(a));
+  io::loaded_stack loaded = io::load_stack(a.positional()[0], load_options_of(a));
+  if (align) {
+    if (loaded.type() != pixel_type::u8) throw invalid_argument("stack '" + loaded.name + "': --align mtb needs 8-bit images");
+    mtb_alignment aligned = std::visit([&](const auto& exec) { return align_mtb(exec, loaded.view<std::uint8_t>()); }, backend);
+    for (std::size_t i = 0; i < aligned.images.size(); ++i) loaded.images[i] = std::move(aligned.images[i]);
+    std::string shifts;
+    for (const auto& s : aligned.shifts) shifts += " (" + std::to_string(s.dx) + "," + std::to_string(s.dy) + ")";
+    std::fprintf(stderr, "hdrgpu merge: AlignMTB shifts (dx,dy) per image:%s\n", shifts.c_str());
+  }
   // An 8-bit file of a radiance map needs a tonemap; Mertens output is already display-referred.
   const float g = gamma > 0 ? gamma : (ldr && method != "mertens" ? 2.2f : 0.0f);
   image<float> result = std::visit(

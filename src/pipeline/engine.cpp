@@ -129,6 +129,17 @@ void flag_degenerate(item& it) {
   if (it.clipped_percent >= 100.0) it.warnings.push_back("every pixel is clipped in every exposure");
 }
 
+/// AlignMTB on a loaded 8-bit stack: its images are replaced by the aligned ones (same size, or the
+/// common area with cut) and the shifts kept for the report.
+void align_stack(item& it, const cpu_executor& exec, const align_mtb_options& opts) {
+  if (it.stack.type() != pixel_type::u8)
+    throw invalid_argument("stack '" + printable(it.work.id) + "': --align mtb needs 8-bit images (this stack has " +
+                           std::string(to_string(it.stack.type())) + " samples)");
+  mtb_alignment a = align_mtb(exec, it.stack.view<std::uint8_t>(), opts);
+  for (std::size_t i = 0; i < a.images.size(); ++i) it.stack.images[i] = std::move(a.images[i]);
+  it.shifts = std::move(a.shifts);
+}
+
 /// Writes a finished stack's preview and output, or turns what stops it into the stack's error.
 void write_result(item& it, const config& cfg, const io::write_options& wopts, const cpu_executor& encoder,
                   const std::function<void(const std::string&)>& say) {
@@ -186,6 +197,12 @@ json_object report_line(const item& it, const char* status) {
     inputs.push_back(shorten(it.work.dir.string()));
   }
   o.strings("inputs", inputs);
+  if (!it.shifts.empty()) {
+    std::string list = "[";
+    for (std::size_t i = 0; i < it.shifts.size(); ++i)
+      list += (i ? ", [" : "[") + std::to_string(it.shifts[i].dx) + ", " + std::to_string(it.shifts[i].dy) + "]";
+    o.raw("shifts", list + "]");
+  }
   if (!it.stack.times.empty()) o.numbers("times", std::vector<double>(it.stack.times.begin(), it.stack.times.end()));
   if (it.width > 0) {
     o.integer("width", it.width).integer("height", it.height).integer("channels", it.channels);
@@ -318,6 +335,8 @@ summary run(const config& cfg_in, const std::function<void(const std::string&)>&
     readers.emplace_back([&] {
       try {
         plan.bind_thread();  // pinned allocations on the run's device only
+        // --align runs here, one thread per reader: readers already run in parallel.
+        const cpu_executor aligner(cpu_executor::options{1});
         for (;;) {
           if (stopping()) return;
           const std::size_t k = next.fetch_add(1);
@@ -343,6 +362,7 @@ summary run(const config& cfg_in, const std::function<void(const std::string&)>&
                            it.stack.images.front());  // the result
               if (real > it.bytes) budget.force(real - it.bytes); else budget.release(it.bytes - real);
               it.bytes = real;
+              if (cfg.align) align_stack(it, aligner, cfg.align_options);
             } catch (const std::bad_alloc&) {
               it.stack.images.clear();
               it.error = stack_error(it, "out of memory while reading its images (lower --memory or --readers)");

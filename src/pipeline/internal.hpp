@@ -41,6 +41,7 @@ struct item {
   bool device_fault = false;        ///< the error left the GPU unusable (see hdrgpu::device_fault)
   int width = 0, height = 0, channels = 0;  ///< of the result (kept after the result is freed)
   double clipped_percent = 0;
+  std::vector<image_shift> shifts;    ///< --align mtb: each input image's shift (empty without alignment)
   std::vector<std::string> warnings;  ///< degenerate input (one image, equal times, nothing measured)
   double read_ms = 0, calibrate_ms = 0, merge_ms = 0, write_ms = 0;
 };

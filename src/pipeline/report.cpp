@@ -67,6 +67,12 @@ json_object& json_object::integer(const char* k, long long v) {
   return *this;
 }
 
+json_object& json_object::raw(const char* k, const std::string& json) {
+  key(k);
+  body_ += json;
+  return *this;
+}
+
 json_object& json_object::boolean(const char* k, bool v) {
   key(k);
   body_ += v ? "true" : "false";

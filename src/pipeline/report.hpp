@@ -17,6 +17,8 @@ class json_object {
   json_object& num(const char* key, double value);
   json_object& integer(const char* key, long long value);
   json_object& null(const char* key);
+  /// `json` must already be valid JSON text (an array built by the caller).
+  json_object& raw(const char* key, const std::string& json);
   json_object& boolean(const char* key, bool value);
   json_object& strings(const char* key, const std::vector<std::string>& values);
   json_object& numbers(const char* key, const std::vector<double>& values);
