@@ -99,8 +99,9 @@ image_info probe_image(const std::filesystem::path& file);
 /// must be exactly info.decoded_width/height(options.apply_orientation) x info.channels, and its
 /// sample type must match the bit depth (u8 for 8-bit files, u16 for 16-bit PNGs); otherwise
 /// invalid_argument. Colour is written in dst.order() (rgb or bgr). Throws io_error naming `file`
-/// for a corrupt or truncated image. Thread-safe; JPEG decoding reuses a per-thread decoder and,
-/// for orientations 2..8, a per-thread scratch buffer.
+/// for a corrupt or truncated image. Thread-safe; each JPEG gets a fresh decoder (libjpeg keeps tables
+/// from earlier images, so a reused one would decode a file missing its tables differently depending
+/// on what the thread decoded before); orientations 2..8 use a per-thread scratch buffer.
 void decode_into(std::span<const std::uint8_t> data, image_view<std::uint8_t> dst, const decode_options& options,
                  const std::filesystem::path& file);
 void decode_into(std::span<const std::uint8_t> data, image_view<std::uint16_t> dst, const decode_options& options,

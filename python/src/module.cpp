@@ -7,12 +7,16 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include <atomic>
+#include <chrono>
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <hdrgpu/batch.hpp>
@@ -281,12 +285,44 @@ nb::dict batch_py(const std::string& input, const std::string& out_dir, const nb
       }
     };
   }
+  // The engine runs on its own thread while this one waits with the GIL released, checking for Python
+  // signals: Ctrl-C then stops the run as SIGINT stops `hdrgpu batch` (no new stacks; those in flight
+  // finish; the report is completed), and KeyboardInterrupt is raised afterwards.
+  std::atomic<int> stop{0};
+  cfg.stop = &stop;
   pipeline::summary sum;
   std::vector<std::string> log;
+  std::exception_ptr failure;
+  std::mutex log_mutex;
+  std::atomic<bool> done{false};
+  std::thread engine([&] {
+    try {
+      sum = pipeline::run(cfg, [&](const std::string& line) {
+        const std::lock_guard lock(log_mutex);
+        log.push_back(line);
+      });
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    done.store(true);
+  });
+  std::unique_ptr<nb::python_error> interrupted;  // taken off the interpreter while callbacks may still run
+  while (!done.load()) {
+    {
+      nb::gil_scoped_release unlocked;
+      for (int i = 0; i < 10 && !done.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (!interrupted && PyErr_CheckSignals() != 0) {
+      interrupted = std::make_unique<nb::python_error>();
+      stop.store(2);
+    }
+  }
   {
     nb::gil_scoped_release unlocked;
-    sum = pipeline::run(cfg, [&](const std::string& line) { log.push_back(line); });
+    engine.join();
   }
+  if (interrupted) throw std::move(*interrupted);
+  if (failure) std::rethrow_exception(failure);
   nb::dict d;
   d["total"] = sum.total;
   d["ok"] = sum.ok;
@@ -295,6 +331,7 @@ nb::dict batch_py(const std::string& input, const std::string& out_dir, const nb
   d["seconds"] = sum.seconds;
   d["report"] = sum.report.string();
   d["device"] = sum.device;
+  d["not_started"] = sum.not_started;
   d["log"] = log;
   return d;
 }

@@ -16,7 +16,7 @@ namespace {
 
 std::string stb_reason() {
   const char* r = stbi_failure_reason();
-  return r ? r : "unknown error";
+  return r && *r ? r : "unknown error";  // stb names an unknown chunk by its type, which may start with NUL
 }
 
 bool starts_with(std::span<const std::uint8_t> d, std::string_view magic) {
@@ -65,6 +65,8 @@ image_info probe(std::span<const std::uint8_t> d, const std::filesystem::path& f
   const std::string name = to_string(info.format);
   if (!stbi_info_from_memory(d.data(), len, &w, &h, &comp))
     throw failure("corrupt " + name + " header (stb: " + stb_reason() + ")");
+  // A negative BMP height means rows stored top-down: stb's info gives it as stored, its loader as |h|.
+  if (info.format == image_format::bmp && h < 0 && h != INT_MIN) h = -h;
   if (w <= 0 || h <= 0 || comp < 1 || comp > 4)
     throw failure("corrupt " + name + " header (" + std::to_string(w) + "x" + std::to_string(h) + ", " +
                   std::to_string(comp) + " channels)");
@@ -125,6 +127,7 @@ void decode_jpeg(std::span<const std::uint8_t> d, const image_info& info, image_
 template <class T>
 void decode_stb(std::span<const std::uint8_t> d, const image_info& info, image_view<T> dst) {
   const int len = stb_length(d);
+  if (info.format == image_format::png) check_png_data(d);
   int w = 0, h = 0, comp = 0;
   void* raw = sizeof(T) == 2 ? static_cast<void*>(stbi_load_16_from_memory(d.data(), len, &w, &h, &comp, info.channels))
                              : static_cast<void*>(stbi_load_from_memory(d.data(), len, &w, &h, &comp, info.channels));

@@ -53,6 +53,10 @@ bool is_image_file_name(const std::filesystem::path& file);
 image_info probe_checked(std::span<const std::uint8_t> data, const decode_options& options,
                          const std::filesystem::path& file);
 
+/// Throws failure unless a PNG's compressed image data is valid deflate that inflates to no more than
+/// its header's image needs (png_check.cpp: stb's inflater would grow its output without bound).
+void check_png_data(std::span<const std::uint8_t> data);
+
 /// decode_image, throwing failure (without the file name) instead of io_error.
 any_image decode_any(std::span<const std::uint8_t> data, const decode_options& options,
                      const std::filesystem::path& file);
@@ -63,7 +67,7 @@ struct jpeg_header {
 };
 jpeg_header jpeg_probe(std::span<const std::uint8_t> data);
 /// Decodes into `dst`, which has the stored size and the header's channel count (colour in
-/// dst.order()). Uses a per-thread decompressor.
+/// dst.order()). A fresh decompressor per call (see decode_into); probes reuse a per-thread one.
 void jpeg_decode(std::span<const std::uint8_t> data, image_view<std::uint8_t> dst);
 
 /// Throws invalid_argument naming `file` unless `view` is in host memory with 1 or 3 (or 4 when

@@ -18,9 +18,9 @@ struct handle_deleter {
 };
 using handle_ptr = std::unique_ptr<void, handle_deleter>;
 
-// One decompressor per thread: creating one allocates libjpeg's state, and instances are not
-// thread-safe. After a failure the instance is dropped: TurboJPEG 2.1 leaves libjpeg mid-header when
-// tjDecompressHeader3 fails, and the next image would be parsed from that state.
+// One decompressor per thread for reading headers: instances are not thread-safe. After a failure the
+// instance is dropped: TurboJPEG 2.1 leaves libjpeg mid-header when tjDecompressHeader3 fails, and the
+// next image would be parsed from that state. Decoding uses a fresh instance (see jpeg_decode).
 handle_ptr& thread_handle() {
   thread_local handle_ptr h;
   return h;
@@ -93,7 +93,14 @@ jpeg_header jpeg_probe(std::span<const std::uint8_t> d) {
 }
 
 void jpeg_decode(std::span<const std::uint8_t> d, image_view<std::uint8_t> dst) {
-  const tjhandle h = decompressor();
+  // A fresh decompressor for every image (under a microsecond): libjpeg keeps the Huffman and
+  // quantization tables of the images an instance decoded before (for abbreviated datastreams), so a
+  // reused one decoded a file lacking a table, or with a broken one, with an earlier image's table: the
+  // same bytes gave pixels, or an error, depending on what the thread had decoded before (found by
+  // fuzz/fuzz_jpeg.cpp; reproducer fuzz/corpus/jpeg/crash-stale-huffman-tables).
+  const handle_ptr fresh(tjInitDecompress());
+  if (!fresh) throw failure(std::string("cannot create a JPEG decompressor: ") + tjGetErrorStr2(nullptr));
+  const tjhandle h = fresh.get();
   const int format = dst.channels() == 1 ? TJPF_GRAY : dst.order() == channel_order::bgr ? TJPF_BGR : TJPF_RGB;
   if (dst.row_bytes() > 0x7fffffff) throw failure("row pitch too large for the JPEG decoder");
   // ACCURATEDCT: islow, as libjpeg's default that OpenCV uses. LIMITSCANS: refuse progressive files

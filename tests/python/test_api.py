@@ -3,6 +3,7 @@ threads, memory, files and batches."""
 import gc
 import os
 import resource
+import sys
 import threading
 
 import numpy as np
@@ -211,3 +212,40 @@ def test_process_batch_in_order_with_bad_stacks_isolated(synthetic, device):
     assert isinstance(out[4], ValueError)  # 16-bit: calibrations need 8-bit, as OpenCV's
     fused = list(hdrgpu.process_batch([(images, None)], method="mertens", device=device))
     assert float(np.max(np.abs(fused[0] - hdrgpu.merge_mertens(images, device="cpu")))) <= 1e-5
+
+
+def test_batch_stops_cleanly_on_ctrl_c(cv2, tmp_path):
+    """Ctrl-C (SIGINT) during hdrgpu.batch stops it as it stops `hdrgpu batch`: the stacks in flight finish,
+    the report gets its closing line, no temporaries stay, and KeyboardInterrupt reaches the caller."""
+    import json
+    import signal
+    import subprocess
+    import time
+
+    rng = np.random.default_rng(3)
+    base = rng.integers(0, 256, size=(600, 800, 3), dtype=np.uint8)
+    for k in range(12):
+        d = tmp_path / "in" / ("s%02d" % k)
+        d.mkdir(parents=True)
+        for i, t in enumerate((0.01, 0.04, 0.16)):
+            cv2.imwrite(str(d / ("e%d.png" % i)), np.clip(base.astype(np.int32) * (i + 1) // 2, 0, 255).astype(np.uint8))
+        (d / "exposures.txt").write_text("e0.png 0.01\ne1.png 0.04\ne2.png 0.16\n")
+    out = tmp_path / "out"
+    script = ("import hdrgpu, sys\n"
+              "try:\n"
+              "    hdrgpu.batch(sys.argv[1], sys.argv[2], progress=False, device='cpu', threads=1, readers=1, format='pfm')\n"
+              "except KeyboardInterrupt:\n"
+              "    sys.exit(42)\n")
+    child = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "in"), str(out)])
+    deadline = time.time() + 60
+    while time.time() < deadline and not list(out.glob("*.pfm")):
+        time.sleep(0.01)
+    child.send_signal(signal.SIGINT)
+    assert child.wait(60) == 42
+    lines = [json.loads(l) for l in (out / "report.jsonl").read_text().splitlines()]
+    assert "run" in lines[0] and "run_end" in lines[-1]
+    assert lines[-1]["run_end"]["interrupted"] is True
+    assert lines[-1]["run_end"]["not_started"] > 0
+    assert not list(out.glob(".*.tmp-*"))
+    written = len(list(out.glob("*.pfm")))
+    assert written == sum(1 for l in lines if l.get("status") == "ok")
