@@ -233,7 +233,7 @@ def test_batch_stops_cleanly_on_ctrl_c(cv2, tmp_path):
     out = tmp_path / "out"
     script = ("import hdrgpu, sys\n"
               "try:\n"
-              "    hdrgpu.batch(sys.argv[1], sys.argv[2], progress=False, device='cpu', threads=1, readers=1, format='pfm')\n"
+              "    hdrgpu.batch(sys.argv[1], sys.argv[2], progress=False, device='cpu', threads=1, readers=1, format='pfm', memory=8 << 20)\n"
               "except KeyboardInterrupt:\n"
               "    sys.exit(42)\n")
     child = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "in"), str(out)])
