@@ -16,17 +16,6 @@
 
 #include "opencv_ref.hpp"
 
-namespace doctest {
-template <>
-struct StringMaker<hdrgpu::image_shift> {
-  static String convert(const hdrgpu::image_shift& s) {
-    char text[48];
-    std::snprintf(text, sizeof text, "(%d, %d)", s.dx, s.dy);
-    return text;
-  }
-};
-}  // namespace doctest
-
 using namespace hdrgpu;
 using hdrgpu_test::message_of;
 
@@ -35,7 +24,7 @@ namespace {
 using u8view = image_view<const std::uint8_t>;
 
 u8view view_of(const cv::Mat& m, channel_order order = channel_order::bgr) {
-  return {m.ptr<std::uint8_t>(), m.cols, m.rows, m.channels(), std::ptrdiff_t(m.step), order};
+  return hdrgpu_test::mat_view<std::uint8_t>(m, order);
 }
 
 std::vector<u8view> views_of(const std::vector<cv::Mat>& mats, channel_order order = channel_order::bgr) {

@@ -16,17 +16,6 @@
 #include "gpu_support.hpp"
 #include "opencv_ref.hpp"
 
-namespace doctest {
-template <>
-struct StringMaker<hdrgpu::image_shift> {
-  static String convert(const hdrgpu::image_shift& s) {
-    char text[48];
-    std::snprintf(text, sizeof text, "(%d, %d)", s.dx, s.dy);
-    return text;
-  }
-};
-}  // namespace doctest
-
 using namespace hdrgpu;
 using hdrgpu_test::message_of;
 

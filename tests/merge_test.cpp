@@ -115,17 +115,7 @@ TEST_CASE("OpenCV regression Photo_MergeDebevec: response.csv golden, tonemapped
   HDRGPU_REQUIRE_DATA("memorial");
   // OpenCV's test feeds exposures/response.csv to MergeDebevec and compares after a gamma-1 Tonemap.
   // The expected .hdr is not available, so OpenCV 4.6 itself produces it from the same golden curve.
-  std::ifstream in(hdrgpu_test::data_root() / "opencv-golden" / "response.csv");
-  std::string text((std::istreambuf_iterator<char>(in)), {});
-  for (char& ch : text)
-    if (ch == ';' || ch == ',') ch = ' ';
-  std::istringstream vals(text);
-  cv::Mat resp(256, 1, CV_32FC3);
-  for (int z = 0; z < 256; ++z)
-    for (int c = 0; c < 3; ++c) {
-      vals >> resp.at<cv::Vec3f>(z)[c];
-      REQUIRE_FALSE(vals.fail());
-    }
+  const cv::Mat resp = hdrgpu_test::golden_response();
 
   const cv_stack s = hdrgpu_test::load_cv_stack("memorial");
   cpu_executor exec;

@@ -12,6 +12,7 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/photo.hpp>
 
 #include <hdrgpu/hdrgpu.hpp>
 
@@ -113,4 +114,46 @@ inline cv::Mat as_mat(const hdrgpu::image<float>& a) {
   return cv::Mat(a.height(), a.width(), CV_32FC(a.channels()), const_cast<float*>(a.data()));
 }
 
+/// A view of one Mat's samples as T in `order` (no copy).
+template <class T>
+hdrgpu::image_view<const T> mat_view(const cv::Mat& m, hdrgpu::channel_order order = hdrgpu::channel_order::bgr) {
+  return {m.ptr<T>(), m.cols, m.rows, m.channels(), std::ptrdiff_t(m.step), order};
+}
+
+/// OpenCV's golden response (opencv_extra hdr/exposures/response.csv, in data_root()/opencv-golden) as the
+/// 256 x 1 CV_32FC3 Mat OpenCV's regression tests use.
+inline cv::Mat golden_response() {
+  std::ifstream in(data_root() / "opencv-golden" / "response.csv");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  for (char& ch : text)
+    if (ch == ';' || ch == ',') ch = ' ';
+  std::istringstream vals(text);
+  cv::Mat resp(256, 1, CV_32FC3);
+  for (int z = 0; z < 256; ++z)
+    for (int c = 0; c < 3; ++c) vals >> resp.at<cv::Vec3f>(z)[c];
+  REQUIRE_FALSE(vals.fail());
+  return resp;
+}
+
+/// OpenCV's MergeDebevec of memorial with the golden response: the radiance OpenCV's own tonemap regression
+/// test starts from (computed once).
+inline const cv::Mat& memorial_golden_radiance() {
+  static const cv::Mat hdr = [] {
+    const cv_stack s = load_cv_stack("memorial");
+    cv::Mat out;
+    cv::createMergeDebevec()->process(s.images, out, cv::Mat(s.times, true), golden_response());
+    return out;
+  }();
+  return hdr;
+}
+
 }  // namespace hdrgpu_test
+
+namespace doctest {
+template <>
+struct StringMaker<hdrgpu::image_shift> {
+  static String convert(const hdrgpu::image_shift& s) {
+    return ("(" + std::to_string(s.dx) + ", " + std::to_string(s.dy) + ")").c_str();
+  }
+};
+}  // namespace doctest

@@ -1,4 +1,4 @@
-// Built only without the CUDA backend: the Tonemap's CUDA overloads throw backend_unavailable.
+// Built only without the CUDA backend: the tonemaps' CUDA overloads throw backend_unavailable.
 #include <hdrgpu/tonemap.hpp>
 
 namespace hdrgpu {
@@ -10,6 +10,13 @@ namespace {
 
 image<float> tonemap_gamma(const cuda_executor&, image_view<const float>, const tonemap_options&) { unavailable(); }
 void tonemap_gamma(const cuda_executor&, image_view<const float>, image_view<float>, const tonemap_options&) {
+  unavailable();
+}
+image<float> tonemap_drago(const cuda_executor&, image_view<const float>, const tonemap_drago_options&) { unavailable(); }
+image<float> tonemap_reinhard(const cuda_executor&, image_view<const float>, const tonemap_reinhard_options&) {
+  unavailable();
+}
+image<float> tonemap_mantiuk(const cuda_executor&, image_view<const float>, const tonemap_mantiuk_options&) {
   unavailable();
 }
 
