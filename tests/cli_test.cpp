@@ -76,7 +76,7 @@ TEST_CASE("usage errors exit 2") {
   CHECK(run_cli("merge a").code == 2);
   CHECK(run_cli("merge a -o x.exr --method fancy").code == 2);
   CHECK(run_cli("merge a -o x.exr --compat opencv-3").code == 2);
-  CHECK(run_cli("merge a -o x.exr --tonemap reinhard").code == 2);
+  CHECK(run_cli("merge a -o x.exr --tonemap hable").code == 2);
   CHECK(run_cli("merge a -o x.exr --device tpu").code == 2);
   CHECK(run_cli("merge a -o x.tiff").code == 2);
   CHECK(run_cli("merge a -o x.exr --bogus").code == 2);

@@ -13,3 +13,4 @@
 #include <hdrgpu/mertens.hpp>
 #include <hdrgpu/response_curve.hpp>
 #include <hdrgpu/tonemap.hpp>
+#include <hdrgpu/tonemap_spec.hpp>

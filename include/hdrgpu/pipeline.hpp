@@ -15,6 +15,7 @@
 #include <hdrgpu/calibrate.hpp>
 #include <hdrgpu/compat.hpp>
 #include <hdrgpu/io.hpp>
+#include <hdrgpu/tonemap_spec.hpp>
 
 namespace hdrgpu::pipeline {
 
@@ -77,6 +78,8 @@ struct config {
   /// Images whose header claims more pixels fail their stack before anything is decoded (0: no limit).
   std::uint64_t max_pixels = io::default_max_pixels;
   bool preview = false;           ///< also write OUT_DIR/id.png: gamma-2.2 tonemap (Mertens: the fused image)
+  /// The preview's tonemap instead (applied to Mertens' fused image too); computed on the CPU.
+  std::optional<tonemap_spec> preview_tonemap;
   /// A result with NaN or infinite values fails its stack and is not written (default); true writes it
   /// and reports the stack with status "warning".
   bool keep_nonfinite = false;

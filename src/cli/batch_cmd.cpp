@@ -48,7 +48,7 @@ int run_batch(int argc, char** argv) {
   const args a(argc, argv, 2,
                {"--output", "--method", "--response", "--format", "--device", "--report", "--shard", "--memory",
                 "--threads", "--readers", "--gpu-lanes", "--compat", "--exr-compression",
-                "--max-pixels", "--align"},
+                "--max-pixels", "--align", "--tonemap"},
                {"--overwrite", "--ignore-orientation", "--quiet", "--preview", "--keep-nonfinite"});
   if (a.positional().size() != 1) throw usage_error("batch needs exactly one INPUT (a folder or a manifest)");
   if (!a.has("--output")) throw usage_error("batch needs -o OUT_DIR");
@@ -106,7 +106,8 @@ int run_batch(int argc, char** argv) {
   cfg.max_pixels = load_options_of(a).max_pixels;
   cfg.align = parse_align(a);
   cfg.progress = !a.has("--quiet");
-  cfg.preview = a.has("--preview");
+  cfg.preview_tonemap = parse_tonemap(a);
+  cfg.preview = a.has("--preview") || cfg.preview_tonemap.has_value();  // a tonemap is only for the preview
   cfg.keep_nonfinite = a.has("--keep-nonfinite");
   cfg.profile = parse_compat_arg(a);
 

@@ -71,21 +71,13 @@ compat parse_compat_arg(const args& a) {
   }
 }
 
-float parse_tonemap_gamma(const args& a) {
-  if (!a.has("--tonemap")) return 0.0f;
-  const std::string t = a.get("--tonemap", "");
-  if (t == "gamma") return 2.2f;
-  if (t.rfind("gamma:", 0) == 0) {
-    std::size_t used = 0;
-    float g = 0;
-    try {
-      g = std::stof(t.substr(6), &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == t.size() - 6 && std::isfinite(g) && g > 0) return g;
+std::optional<tonemap_spec> parse_tonemap(const args& a) {
+  if (!a.has("--tonemap")) return std::nullopt;
+  try {
+    return tonemap_spec::parse(a.get("--tonemap", ""));
+  } catch (const invalid_argument& e) {
+    throw usage_error(std::string("--tonemap: ") + e.what());
   }
-  throw usage_error("--tonemap needs gamma or gamma:G with G > 0, got '" + t + "'");
 }
 
 }  // namespace hdrgpu::cli

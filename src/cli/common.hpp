@@ -1,6 +1,7 @@
 // Pieces shared by the CLI commands: executor choice and option parsing.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <variant>
@@ -10,6 +11,7 @@
 #include <hdrgpu/cuda_executor.hpp>
 #include <hdrgpu/executor.hpp>
 #include <hdrgpu/io.hpp>
+#include <hdrgpu/tonemap_spec.hpp>
 
 #include "args.hpp"
 
@@ -42,7 +44,8 @@ constexpr robertson_sums robertson_sums_for() {
 /// --compat, default opencv-latest; usage_error on unknown values.
 compat parse_compat_arg(const args& a);
 
-/// --tonemap gamma[:G] → G (default 2.2 when only "gamma"); returns 0 when absent.
-float parse_tonemap_gamma(const args& a);
+/// --tonemap gamma[:G]|drago|reinhard|mantiuk[:key=value,...] (tonemap_spec's syntax); empty when absent,
+/// a usage error when malformed or out of range.
+std::optional<tonemap_spec> parse_tonemap(const args& a);
 
 }  // namespace hdrgpu::cli

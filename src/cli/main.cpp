@@ -15,7 +15,7 @@ namespace {
 const char* const usage_text = R"(usage:
   hdrgpu merge STACK_DIR -o OUT [--method debevec|robertson|mertens]
                [--response calibrate|linear|FILE.csv] [--compat opencv-4.6|opencv-latest]
-               [--tonemap gamma[:G]] [--device auto|cpu|cuda[:N]] [--half] [--threads N]
+               [--tonemap TONEMAP] [--device auto|cpu|cuda[:N]] [--half] [--threads N]
                [--exr-compression none|rle|zips|zip|piz] [--keep-nonfinite] [--ignore-orientation]
                [--max-pixels N] [--align mtb]
   hdrgpu calibrate STACK_DIR -o response.csv [--method debevec|robertson] [--samples N]
@@ -26,6 +26,7 @@ const char* const usage_text = R"(usage:
                [--device auto|cpu|cuda[:N]|all] [--report FILE] [--shard i/n] [--overwrite]
                [--memory SIZE] [--ignore-orientation] [--preview] [--exr-compression none|rle|zips|zip|piz]
                [--threads N] [--readers N] [--gpu-lanes N] [--keep-nonfinite] [--max-pixels N] [--align mtb] [--quiet]
+               [--tonemap TONEMAP]
   hdrgpu synth OUT_DIR [--stacks N] [--size WxH] [--exposures K] [--seed S] [--format jpg|png]
   hdrgpu --version
 
@@ -38,6 +39,9 @@ lossless. Half stores finite samples above 65504 as 65504 (counted as "clamped",
 batch INPUT: a folder of stack folders, one stack folder, or a manifest (.csv or .jsonl); stacks
 without exposures.txt take their times from EXIF. Each stack ID becomes OUT_DIR/ID.<ext>; existing
 outputs are skipped (--overwrite redoes them). Report: OUT_DIR/report.jsonl, appended by each run.
+TONEMAP: gamma[:G] | drago | reinhard | mantiuk, with OpenCV's parameters as :key=value,... (for
+example drago:bias=0.9, reinhard:intensity=0.5,light_adapt=0.8, mantiuk:scale=0.9). merge applies it
+to its output (default for .png/.jpg of a radiance map: gamma:2.2); batch to its --preview PNGs.
 Images whose header claims more than --max-pixels (default 268435456; 0: no limit) are refused.
 Exit 1 if any stack failed; 130/143 after SIGINT/SIGTERM (a batch finishes the stacks in flight).
 )";

@@ -62,7 +62,7 @@ int run_merge(int argc, char** argv) {
   if (method != "debevec" && method != "robertson" && method != "mertens")
     throw usage_error("--method must be debevec, robertson or mertens");
   const std::filesystem::path out = a.get("--output", "");
-  const float gamma = parse_tonemap_gamma(a);
+  const std::optional<tonemap_spec> tonemap = parse_tonemap(a);
   const bool ldr = is_ldr_path(out);
   if (!ldr) {
     try {
@@ -92,8 +92,10 @@ int run_merge(int argc, char** argv) {
     for (const auto& s : aligned.shifts) shifts += " (" + std::to_string(s.dx) + "," + std::to_string(s.dy) + ")";
     std::fprintf(stderr, "hdrgpu merge: AlignMTB shifts (dx,dy) per image:%s\n", shifts.c_str());
   }
-  // An 8-bit file of a radiance map needs a tonemap; Mertens output is already display-referred.
-  const float g = gamma > 0 ? gamma : (ldr && method != "mertens" ? 2.2f : 0.0f);
+  // An explicit --tonemap applies to any output. Without one, an 8-bit file of a radiance map gets gamma
+  // 2.2; Mertens output is already display-referred.
+  std::optional<tonemap_spec> tm = tonemap;
+  if (!tm && ldr && method != "mertens") tm = tonemap_spec::parse("gamma");
   image<float> result = std::visit(
       [&](const auto& exec) {
         image<float> r;
@@ -102,7 +104,7 @@ int run_merge(int argc, char** argv) {
           case pixel_type::u16: r = merge_stack(exec, loaded.view<std::uint16_t>(), a, method, profile); break;
           default: throw invalid_argument("stack '" + loaded.name + "': unsupported sample type");
         }
-        if (g > 0) r = tonemap_gamma(exec, r, {.gamma = g});
+        if (tm) r = apply_tonemap(exec, r, *tm);
         return r;
       },
       backend);

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include <hdrgpu/config.hpp>
-#include <hdrgpu/tonemap.hpp>
+#include <hdrgpu/tonemap_spec.hpp>
 
 #include "../text_util.hpp"
 #include "internal.hpp"
@@ -74,6 +74,7 @@ json_object run_header(const config& cfg, const summary& sum, std::size_t stacks
   r.str("format", to_string(cfg.format)).str("device", sum.device);
   r.str("shard", std::to_string(cfg.part.index) + "/" + std::to_string(cfg.part.count));
   r.integer("stacks", (long long)stacks);
+  if (cfg.preview && cfg.preview_tonemap) r.str("preview_tonemap", cfg.preview_tonemap->to_string());
   json_object o;
   o.object("run", r);
   return o;
@@ -110,12 +111,12 @@ std::string stack_error(const item& it, const std::string& what) {
 void write_preview(const item& it, const config& cfg) {
   std::filesystem::path png = it.output;
   png.replace_extension(".png");
-  if (cfg.method == merge_method::mertens) {
+  if (cfg.method == merge_method::mertens && !cfg.preview_tonemap) {
     io::write_ldr(png, it.result.view());  // fused output is display-referred already
     return;
   }
   const cpu_executor one(cpu_executor::options{1});
-  io::write_ldr(png, tonemap_gamma(one, it.result.view(), {.gamma = 2.2f}).view());
+  io::write_ldr(png, apply_tonemap(one, it.result.view(), cfg.preview_tonemap.value_or(tonemap_spec::parse("gamma"))).view());
 }
 
 /// Warnings for a stack that merges but cannot mean much: one image, equal exposure times (no dynamic
