@@ -32,7 +32,8 @@ __version__ = _hdrgpu.version()
 __all__ = [
     "Error", "__version__", "set_compat", "get_compat", "device_info",
     "calibrate_debevec", "calibrate_robertson", "merge_debevec", "merge_robertson", "merge_mertens",
-    "tonemap_gamma", "load_stack", "read_image", "write_radiance", "batch", "process_batch",
+    "tonemap_gamma", "tonemap_drago", "tonemap_reinhard", "tonemap_mantiuk",
+    "align_mtb", "calculate_shift", "shift_image", "load_stack", "read_image", "write_radiance", "batch", "process_batch",
 ]
 
 _PROFILES = ("opencv-4.6", "opencv-latest")
@@ -167,6 +168,46 @@ def tonemap_gamma(hdr: np.ndarray, gamma: float = 1.0, *, device: str = "auto") 
     return _hdrgpu.tonemap_gamma(_image(hdr, 0), float(gamma), device)
 
 
+def tonemap_drago(hdr: np.ndarray, gamma: float = 1.0, saturation: float = 1.0, bias: float = 0.85, *,
+                  device: str = "auto") -> np.ndarray:
+    """OpenCV's TonemapDrago (adaptive logarithmic mapping) of a float32 H x W x 3 BGR map; float32 in [0, 1]."""
+    return _hdrgpu.tonemap_drago(_image(hdr, 0), float(gamma), float(saturation), float(bias), device)
+
+
+def tonemap_reinhard(hdr: np.ndarray, gamma: float = 1.0, intensity: float = 0.0, light_adapt: float = 1.0,
+                     color_adapt: float = 0.0, *, device: str = "auto") -> np.ndarray:
+    """OpenCV's TonemapReinhard (global photoreceptor model) of a float32 H x W x 3 BGR map; float32 in [0, 1]."""
+    return _hdrgpu.tonemap_reinhard(_image(hdr, 0), float(gamma), float(intensity), float(light_adapt),
+                                    float(color_adapt), device)
+
+
+def tonemap_mantiuk(hdr: np.ndarray, gamma: float = 1.0, scale: float = 0.7, saturation: float = 1.0, *,
+                    device: str = "auto") -> np.ndarray:
+    """OpenCV's TonemapMantiuk (contrast mapping in the gradient domain) of a float32 H x W x 3 BGR map;
+    float32 in [0, 1]."""
+    return _hdrgpu.tonemap_mantiuk(_image(hdr, 0), float(gamma), float(scale), float(saturation), device)
+
+
+def align_mtb(images: Sequence[np.ndarray], *, max_bits: int = 6, exclude_range: int = 4, cut: bool = True,
+              device: str = "auto") -> Tuple[list, list]:
+    """OpenCV's AlignMTB.process on uint8 images (BGR or grey): (aligned images, shifts). shifts[i] is (dx, dy),
+    image i's content moved dx right and dy down onto the middle image (index len // 2, shift (0, 0)). With
+    `cut` every aligned image is cropped to the area all of them cover, as OpenCV does."""
+    return _hdrgpu.align_mtb(_images(images), int(max_bits), int(exclude_range), bool(cut), device)
+
+
+def calculate_shift(img0: np.ndarray, img1: np.ndarray, *, max_bits: int = 6, exclude_range: int = 4,
+                    device: str = "auto") -> Tuple[int, int]:
+    """OpenCV's AlignMTB.calculateShift: the (dx, dy) that moves uint8 `img1` onto `img0`."""
+    return _hdrgpu.calculate_shift(_image(img0, 0), _image(img1, 1), int(max_bits), int(exclude_range), device)
+
+
+def shift_image(src: np.ndarray, shift: Sequence[int], *, device: str = "auto") -> np.ndarray:
+    """OpenCV's AlignMTB.shiftMat: uint8 `src` moved shift[0] pixels right and shift[1] down, zeros elsewhere."""
+    dx, dy = (int(v) for v in shift)
+    return _hdrgpu.shift_image(_image(src, 0), dx, dy, device)
+
+
 # ---- files -----------------------------------------------------------------------------------------------
 
 def load_stack(dir: str, *, apply_orientation: bool = True) -> Tuple[list, list]:
@@ -199,7 +240,8 @@ def batch(input: str, out_dir: str, *, progress: Union[bool, Callable[[dict], No
 
     Options are the CLI's, with underscores: method, response, format, exr_compression, device, report,
     shard ("i/n"), overwrite, memory (bytes), ignore_orientation, preview, keep_nonfinite, max_pixels,
-    readers, threads, gpu_lanes, compat. The report file is appended to (a header line per run); the
+    readers, threads, gpu_lanes, compat, align ("mtb"), tonemap (the preview's, e.g. "drago:bias=0.9";
+    implies preview). The report file is appended to (a header line per run); the
     rows returned are this run's. `progress` True shows a progress line on stderr; a callable is called with each report row
     as the stacks finish.
     """

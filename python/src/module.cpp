@@ -180,6 +180,80 @@ nb::object tonemap_gamma_py(const any_array& hdr, float gamma, const std::string
   return nb::cast(to_numpy(std::move(out), hdr.ndim() == 2));
 }
 
+/// The float32 3-channel map of a local tonemap (Drago, Reinhard, Mantiuk), or invalid_argument.
+image_view<const float> radiance_of(const any_view& v) {
+  const auto* f = std::get_if<image_view<const float>>(&v);
+  if (!f) throw invalid_argument("hdr: expected a float32 radiance map");
+  return *f;
+}
+
+template <class F>
+nb::object tonemap_local_py(const any_array& hdr, const std::string& device, F&& op) {
+  const image_view<const float> f = radiance_of(view_of(hdr, "hdr"));
+  image<float> out;
+  {
+    nb::gil_scoped_release unlocked;
+    out = run_on(device, [&](const auto& exec) { return op(exec, f); });
+  }
+  return nb::cast(to_numpy(std::move(out)));
+}
+
+/// 8-bit views of `images` (all uint8, as AlignMTB takes).
+std::vector<image_view<const std::uint8_t>> u8_views(const std::vector<any_array>& images, const char* who) {
+  std::vector<image_view<const std::uint8_t>> out;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const any_view v = view_of(images[i], "images[" + std::to_string(i) + "]");
+    const auto* u = std::get_if<image_view<const std::uint8_t>>(&v);
+    if (!u) throw invalid_argument(std::string(who) + ": images[" + std::to_string(i) + "] must be uint8, as in OpenCV");
+    out.push_back(*u);
+  }
+  return out;
+}
+
+align_mtb_options align_options_of(int max_bits, int exclude_range, bool cut) {
+  return {.max_bits = max_bits, .exclude_range = exclude_range, .cut = cut, .grey = grey_rule::opencv_bgr};
+}
+
+/// (aligned images, shifts as (dx, dy) tuples).
+nb::tuple align_mtb_py(const std::vector<any_array>& images, int max_bits, int exclude_range, bool cut,
+                       const std::string& device) {
+  const auto views = u8_views(images, "align_mtb");
+  const align_mtb_options o = align_options_of(max_bits, exclude_range, cut);
+  mtb_alignment a;
+  {
+    nb::gil_scoped_release unlocked;
+    a = run_on(device, [&](const auto& exec) { return align_mtb(exec, std::span(views), o); });
+  }
+  nb::list out;
+  for (std::size_t i = 0; i < a.images.size(); ++i)
+    out.append(nb::cast(to_numpy(std::move(a.images[i]), images[i].ndim() == 2)));
+  nb::list shifts;
+  for (const auto& s : a.shifts) shifts.append(nb::make_tuple(s.dx, s.dy));
+  return nb::make_tuple(out, shifts);
+}
+
+nb::tuple calculate_shift_py(const any_array& img0, const any_array& img1, int max_bits, int exclude_range,
+                             const std::string& device) {
+  const auto views = u8_views({img0, img1}, "calculate_shift");
+  const align_mtb_options o = align_options_of(max_bits, exclude_range, true);
+  image_shift s;
+  {
+    nb::gil_scoped_release unlocked;
+    s = run_on(device, [&](const auto& exec) { return calculate_shift(exec, views[0], views[1], o); });
+  }
+  return nb::make_tuple(s.dx, s.dy);
+}
+
+nb::object shift_image_py(const any_array& src, int dx, int dy, const std::string& device) {
+  const auto views = u8_views({src}, "shift_image");
+  image<std::uint8_t> out;
+  {
+    nb::gil_scoped_release unlocked;
+    out = run_on(device, [&](const auto& exec) { return shift_image(exec, views[0], image_shift{dx, dy}); });
+  }
+  return nb::cast(to_numpy(std::move(out), src.ndim() == 2));
+}
+
 /// Decoded images in BGR (cv2's order), without a copy.
 nb::object any_image_to_numpy(io::any_image&& img) {
   return std::visit([](auto&& im) { return nb::cast(to_numpy(std::move(im), im.channels() == 1)); }, std::move(img));
@@ -267,6 +341,12 @@ nb::dict batch_py(const std::string& input, const std::string& out_dir, const nb
     else if (k == "preview") cfg.preview = nb::cast<bool>(value);
     else if (k == "keep_nonfinite") cfg.keep_nonfinite = nb::cast<bool>(value);
     else if (k == "max_pixels") cfg.max_pixels = nb::cast<std::uint64_t>(value);
+    else if (k == "tonemap") cfg.preview_tonemap = tonemap_spec::parse(text());  // implies preview, as in the CLI
+    else if (k == "align") {
+      const std::string a = value.is_none() ? "" : text();
+      if (a != "mtb" && !a.empty()) throw invalid_argument("align must be 'mtb' or None (got '" + a + "')");
+      cfg.align = a == "mtb";
+    }
     else if (k == "progress") cfg.progress = nb::cast<bool>(value);
     else if (k == "readers") cfg.readers = nb::cast<unsigned>(value);
     else if (k == "threads") cfg.threads = nb::cast<unsigned>(value);
@@ -274,22 +354,30 @@ nb::dict batch_py(const std::string& input, const std::string& out_dir, const nb
     else if (k == "compat") cfg.profile = parse_compat(text());
     else throw invalid_argument("batch: unknown option '" + k + "'");
   }
+  if (cfg.preview_tonemap) cfg.preview = true;
+  // The engine runs on its own thread while this one waits with the GIL released, checking for Python
+  // signals: Ctrl-C then stops the run as SIGINT stops `hdrgpu batch` (no new stacks; those in flight
+  // finish; the report is completed), and KeyboardInterrupt is raised afterwards. The callback runs
+  // Python code, where a pending Ctrl-C surfaces too: it stops the run the same way.
+  std::atomic<int> stop{0};
+  cfg.stop = &stop;
+  std::unique_ptr<nb::python_error> interrupted;  // only touched with the GIL held
   if (on_stack) {
     const auto callback = *on_stack;
-    cfg.on_stack = [callback](const std::string& line) {
+    cfg.on_stack = [callback, &stop, &interrupted](const std::string& line) {
       nb::gil_scoped_acquire locked;
       try {
         callback(line);
       } catch (nb::python_error& e) {
-        e.discard_as_unraisable("hdrgpu.batch progress callback");
+        if (e.matches(PyExc_KeyboardInterrupt)) {
+          if (!interrupted) interrupted = std::make_unique<nb::python_error>(std::move(e));
+          stop.store(2);
+        } else {
+          e.discard_as_unraisable("hdrgpu.batch progress callback");
+        }
       }
     };
   }
-  // The engine runs on its own thread while this one waits with the GIL released, checking for Python
-  // signals: Ctrl-C then stops the run as SIGINT stops `hdrgpu batch` (no new stacks; those in flight
-  // finish; the report is completed), and KeyboardInterrupt is raised afterwards.
-  std::atomic<int> stop{0};
-  cfg.stop = &stop;
   pipeline::summary sum;
   std::vector<std::string> log;
   std::exception_ptr failure;
@@ -306,7 +394,6 @@ nb::dict batch_py(const std::string& input, const std::string& out_dir, const nb
     }
     done.store(true);
   });
-  std::unique_ptr<nb::python_error> interrupted;  // taken off the interpreter while callbacks may still run
   while (!done.load()) {
     {
       nb::gil_scoped_release unlocked;
@@ -400,6 +487,26 @@ NB_MODULE(_hdrgpu, m) {
   m.def("merge_mertens", &merge_mertens_py, "images"_a, "contrast_weight"_a, "saturation_weight"_a, "exposure_weight"_a,
         "device"_a);
   m.def("tonemap_gamma", &tonemap_gamma_py, "hdr"_a, "gamma"_a, "device"_a);
+  m.def("tonemap_drago", [](const any_array& hdr, float gamma, float saturation, float bias, const std::string& d) {
+          return tonemap_local_py(hdr, d, [&](const auto& exec, image_view<const float> f) {
+            return tonemap_drago(exec, f, {.gamma = gamma, .saturation = saturation, .bias = bias});
+          });
+        }, "hdr"_a, "gamma"_a, "saturation"_a, "bias"_a, "device"_a);
+  m.def("tonemap_reinhard", [](const any_array& hdr, float gamma, float intensity, float light_adapt, float color_adapt,
+                               const std::string& d) {
+          return tonemap_local_py(hdr, d, [&](const auto& exec, image_view<const float> f) {
+            return tonemap_reinhard(exec, f, {.gamma = gamma, .intensity = intensity, .light_adapt = light_adapt,
+                                              .color_adapt = color_adapt});
+          });
+        }, "hdr"_a, "gamma"_a, "intensity"_a, "light_adapt"_a, "color_adapt"_a, "device"_a);
+  m.def("tonemap_mantiuk", [](const any_array& hdr, float gamma, float scale, float saturation, const std::string& d) {
+          return tonemap_local_py(hdr, d, [&](const auto& exec, image_view<const float> f) {
+            return tonemap_mantiuk(exec, f, {.gamma = gamma, .scale = scale, .saturation = saturation});
+          });
+        }, "hdr"_a, "gamma"_a, "scale"_a, "saturation"_a, "device"_a);
+  m.def("align_mtb", &align_mtb_py, "images"_a, "max_bits"_a, "exclude_range"_a, "cut"_a, "device"_a);
+  m.def("calculate_shift", &calculate_shift_py, "img0"_a, "img1"_a, "max_bits"_a, "exclude_range"_a, "device"_a);
+  m.def("shift_image", &shift_image_py, "src"_a, "dx"_a, "dy"_a, "device"_a);
   m.def("load_stack", &load_stack_py, "dir"_a, "apply_orientation"_a);
   m.def("read_image", &read_image_py, "path"_a, "apply_orientation"_a);
   m.def("write_radiance", &write_radiance_py, "path"_a, "hdr"_a, "half"_a, "compression"_a, "threads"_a);

@@ -231,7 +231,10 @@ def test_batch_stops_cleanly_on_ctrl_c(cv2, tmp_path):
             cv2.imwrite(str(d / ("e%d.png" % i)), np.clip(base.astype(np.int32) * (i + 1) // 2, 0, 255).astype(np.uint8))
         (d / "exposures.txt").write_text("e0.png 0.01\ne1.png 0.04\ne2.png 0.16\n")
     out = tmp_path / "out"
-    script = ("import hdrgpu, sys\n"
+    # A shell that runs us in the background ignores SIGINT, and the child would inherit that: restore
+    # Python's own handler, as in an interactive session.
+    script = ("import hdrgpu, signal, sys\n"
+              "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
               "try:\n"
               "    hdrgpu.batch(sys.argv[1], sys.argv[2], progress=False, device='cpu', threads=1, readers=1, format='pfm', memory=8 << 20)\n"
               "except KeyboardInterrupt:\n"
@@ -249,3 +252,28 @@ def test_batch_stops_cleanly_on_ctrl_c(cv2, tmp_path):
     assert not list(out.glob(".*.tmp-*"))
     written = len(list(out.glob("*.pfm")))
     assert written == sum(1 for l in lines if l.get("status") == "ok")
+
+
+def test_ctrl_c_in_the_progress_callback_stops_the_batch(cv2, synthetic, tmp_path):
+    """A Ctrl-C that surfaces in the progress callback's Python code stops the run as one in the wait does."""
+    import json
+    images, times = synthetic
+    for k in range(6):
+        d = tmp_path / "in" / ("s%d" % k)
+        d.mkdir(parents=True)
+        for i, img in enumerate(images):
+            cv2.imwrite(str(d / ("e%d.png" % i)), img)
+        (d / "exposures.txt").write_text("".join("e%d.png %r\n" % (i, float(t)) for i, t in enumerate(times)))
+    out = tmp_path / "out"
+    seen = []
+
+    def callback(row):
+        seen.append(row)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        hdrgpu.batch(str(tmp_path / "in"), str(out), progress=callback, device="cpu", threads=1, readers=1,
+                     format="pfm", memory=1 << 20)
+    assert len(seen) >= 1
+    end = json.loads((out / "report.jsonl").read_text().splitlines()[-1])["run_end"]
+    assert end["interrupted"] is True and end["not_started"] > 0
