@@ -24,13 +24,17 @@ jobs=$(nproc)
 status=0
 failed=()
 run() {  # run NAME CMD...: runs a step, remembers its failure and goes on
-  local name=$1
+  local name=$1 t0=$SECONDS
   shift
   echo "== test.sh: $name"
   if ! "$@"; then
     status=1
     failed+=("$name")
   fi
+  echo "== test.sh: $name took $((SECONDS - t0)) s (total $SECONDS s)"
+}
+built() {  # built DIR: how long the run has taken once DIR is built (CI keeps the whole run under 45 min)
+  echo "== test.sh: $1 built (total $SECONDS s)"
 }
 
 build=${HDRGPU_BUILD_DIR:-build}
@@ -47,6 +51,7 @@ if [[ -z $archs ]]; then
 fi
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHDRGPU_BUILD_TESTS=ON -DCMAKE_CUDA_ARCHITECTURES="$archs" &&
   cmake --build "$build" --parallel "$jobs" || exit 1
+built "$build"
 run "all tests ($build)" ctest --test-dir "$build" --output-on-failure --no-tests=error --parallel "$jobs" "$@"
 
 emu=${HDRGPU_CUDA_EMULATOR:-$PWD/../shared/tools/cudaemu}
@@ -66,7 +71,7 @@ else
   emu=$(cd "$emu" && pwd)
   # The emulator runs kernels on the CPU: timings mean nothing there, so no benchmarks.
   if cmake -S . -B build-emu -G Ninja -DCMAKE_BUILD_TYPE=Release -DHDRGPU_BUILD_TESTS=ON -DHDRGPU_CUDA_EMULATOR="$emu" &&
-     cmake --build build-emu --parallel "$jobs"; then
+     cmake --build build-emu --parallel "$jobs" && built build-emu; then
     run "emulated GPU: every test, gpu cases in three modes (build-emu)" \
       ctest --test-dir build-emu --output-on-failure --no-tests=error --parallel "$jobs" "$@"
   else
@@ -77,7 +82,7 @@ else
   if cmake -S . -B build-emu-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHDRGPU_BUILD_TESTS=ON \
        -DHDRGPU_CUDA_EMULATOR="$emu" -DCMAKE_CXX_FLAGS="$san" -DCMAKE_EXE_LINKER_FLAGS="$san" \
        -DCMAKE_SHARED_LINKER_FLAGS="$san" &&
-     cmake --build build-emu-asan --parallel "$jobs"; then
+     cmake --build build-emu-asan --parallel "$jobs" && built build-emu-asan; then
     # The whole suite (LeakSanitizer on), gpu cases in the default emulator mode only; the package test
     # builds an outside project and is left to the normal build.
     run "ASan+UBSan+LSan: the whole suite, gpu cases emulated once (build-emu-asan)" \
@@ -100,6 +105,7 @@ python_package() {
   [[ -x $venv/bin/python ]] || "$py" -m venv --system-site-packages "$venv" || return 1
   "$venv/bin/pip" install -q -U pip pytest scikit-build-core nanobind &&
     "$venv/bin/pip" install -q --no-build-isolation . -C build-dir=build-python/build "${defs[@]}" &&
+    built build-python &&
     "$venv/bin/python" -m pytest -q tests/python
 }
 if [[ ${HDRGPU_SKIP_PYTHON:-0} == 1 ]]; then
