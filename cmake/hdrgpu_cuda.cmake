@@ -53,9 +53,7 @@ if(HDRGPU_CUDA_EMULATOR)
 endif()
 
 if(_hdrgpu_cuda_mode STREQUAL "AUTO" OR _hdrgpu_cuda_mode STREQUAL "ON")
-  if(NOT CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)
-    set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
-  endif()
+  # CMake finds nvcc (PATH, CUDACXX, or -DCMAKE_CUDA_COMPILER=...).
   check_language(CUDA)
   if(CMAKE_CUDA_COMPILER)
     set(HDRGPU_HAS_CUDA ON)
@@ -65,10 +63,13 @@ if(_hdrgpu_cuda_mode STREQUAL "AUTO" OR _hdrgpu_cuda_mode STREQUAL "ON")
 endif()
 set(HDRGPU_CUDA_EMULATED_01 0)
 if(HDRGPU_HAS_CUDA)
-  if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
-    # Real code for Turing, Ampere, Ada, Hopper (90: H100/H200) and Blackwell (100, 120) — CUDA 13's
-    # floor is 75 — plus PTX of the newest for later parts.
-    set(CMAKE_CUDA_ARCHITECTURES "75-real;80-real;86-real;89-real;90-real;100-real;120-real;120-virtual")
+  # Architectures: the caller's CMAKE_CUDA_ARCHITECTURES, else a list for the toolkit found (below).
+  if(NOT DEFINED HDRGPU_CUDA_DEFAULT_ARCHITECTURES)
+    if(DEFINED CMAKE_CUDA_ARCHITECTURES)
+      set(HDRGPU_CUDA_DEFAULT_ARCHITECTURES OFF CACHE INTERNAL "the caller chose the CUDA architectures")
+    else()
+      set(HDRGPU_CUDA_DEFAULT_ARCHITECTURES ON CACHE INTERNAL "the caller chose the CUDA architectures")
+    endif()
   endif()
   enable_language(CUDA)
   # CMake 3.25 predates nvcc's C++20 support; teach it the flag so CUDA_STANDARD 20 works.
@@ -77,6 +78,19 @@ if(HDRGPU_HAS_CUDA)
     set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
   endif()
   find_package(CUDAToolkit REQUIRED)
+  if(HDRGPU_CUDA_DEFAULT_ARCHITECTURES)
+    # Real code for every architecture this toolkit compiles, Turing (75) to Blackwell (100, 120) in CUDA
+    # 13, whose floor is 75, plus PTX of the newest for later parts. A normal variable: it applies to the
+    # targets made in this project only, never to a parent project's.
+    if(CMAKE_CUDA_COMPILER_VERSION VERSION_GREATER_EQUAL 12.8)
+      set(CMAKE_CUDA_ARCHITECTURES "75-real;80-real;86-real;89-real;90-real;100-real;120-real;120-virtual")
+    elseif(CMAKE_CUDA_COMPILER_VERSION VERSION_GREATER_EQUAL 11.8)
+      set(CMAKE_CUDA_ARCHITECTURES "70-real;75-real;80-real;86-real;89-real;90-real;90-virtual")
+    else()
+      set(CMAKE_CUDA_ARCHITECTURES "70-real;75-real;80-real;80-virtual")
+    endif()
+  endif()
+  message(STATUS "hdrgpu: CUDA ${CMAKE_CUDA_COMPILER_VERSION}, architectures ${CMAKE_CUDA_ARCHITECTURES}")
   set(HDRGPU_HAS_CUDA_01 1)
 else()
   set(HDRGPU_HAS_CUDA_01 0)

@@ -14,9 +14,11 @@
 #                    whole suite, the `gpu` cases in the default emulator mode only
 #   build-python/    the Python package, `pip install .` into a venv of Debian's python3 (whose cv2 is the
 #                    reference), CUDA under the emulator when present; then pytest (tests/python)
+#   build-conan/     Conan 2 in a venv: `conan create` of the recipe and its test_package, offline
 # The emulator is $HDRGPU_CUDA_EMULATOR, default ../shared/tools/cudaemu beside the checkout; under
 # CI=true it is required. Test data: $HDRGPU_TEST_DATA, default ../shared/data next to the checkout.
-# HDRGPU_SKIP_EMU=1 runs only the normal build; HDRGPU_SKIP_PYTHON=1 skips the Python package.
+# HDRGPU_SKIP_EMU=1 runs only the normal build; HDRGPU_SKIP_PYTHON=1 skips the Python package;
+# HDRGPU_SKIP_CONAN=1 skips Conan.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh || exit 1
@@ -38,6 +40,10 @@ built() {  # built DIR: how long the run has taken once DIR is built (CI keeps t
 }
 
 build=${HDRGPU_BUILD_DIR:-build}
+# nvcc where NVIDIA's packages put it, when it is not on PATH (CMake finds it on PATH).
+if ! command -v nvcc > /dev/null && [[ -x /usr/local/cuda/bin/nvcc ]]; then
+  export PATH=/usr/local/cuda/bin:$PATH
+fi
 # CUDA kernels are built when nvcc is present. With a GPU, for its architecture; without one they can
 # only be compiled, not run, so one architecture (Hopper) keeps the build short. Override with
 # HDRGPU_CUDA_ARCHS (e.g. "80-real;90-real"); the library's default list covers 75..120.
@@ -112,6 +118,22 @@ if [[ ${HDRGPU_SKIP_PYTHON:-0} == 1 ]]; then
   echo "== test.sh: Python package skipped (HDRGPU_SKIP_PYTHON=1)"
 else
   run "python package and pytest (build-python)" python_package
+fi
+
+# Conan 2: the recipe and test_package, offline against Debian's packages (packaging/conan/debian.profile).
+conan_create() {
+  local venv=build-conan/venv py=/usr/bin/python3
+  [[ -x $py ]] || py=python3
+  [[ -x $venv/bin/conan ]] || { "$py" -m venv "$venv" && "$venv/bin/pip" install -q "conan>=2.2,<3"; } || return 1
+  export CONAN_HOME=$PWD/build-conan/home
+  # Offline: every requirement is a platform requirement, so no remote may be needed.
+  "$venv/bin/conan" remote disable "*" > /dev/null &&
+    "$venv/bin/conan" create . -pr:a packaging/conan/debian.profile --build=missing
+}
+if [[ ${HDRGPU_SKIP_CONAN:-0} == 1 ]]; then
+  echo "== test.sh: Conan package skipped (HDRGPU_SKIP_CONAN=1)"
+else
+  run "conan create (build-conan)" conan_create
 fi
 
 if ((status)); then

@@ -1,10 +1,14 @@
-// Merges a tiny two-exposure stack through the installed library and checks the result.
+// Uses every component of an installed hdrgpu: a merge (core), a radiance file written and read back (io)
+// and the batch engine's shard parser (pipeline).
 #include <hdrgpu/hdrgpu.hpp>
+#include <hdrgpu/io.hpp>
+#include <hdrgpu/pipeline.hpp>
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
-int main() {
+int main(int argc, char** argv) {
   hdrgpu::image<std::uint8_t> dark(4, 4, 3), bright(4, 4, 3);
   for (std::size_t i = 0; i < dark.size(); ++i) {
     dark.data()[i] = 64;
@@ -18,6 +22,13 @@ int main() {
     std::fprintf(stderr, "unexpected radiance %g\n", double(hdr.at(0, 0, 0)));
     return 1;
   }
+  const std::filesystem::path file = std::filesystem::path(argc > 1 ? argv[1] : ".") / "consumer.exr";
+  hdrgpu::io::write_radiance(file, hdr.view(), hdrgpu::io::hdr_format::exr);
+  if (hdrgpu::io::read_radiance(file).at(3, 3, 2) != hdr.at(3, 3, 2)) {
+    std::fprintf(stderr, "EXR round trip changed a value\n");
+    return 1;
+  }
+  if (hdrgpu::pipeline::shard::parse("1/4").count != 4) return 1;
   std::printf("hdrgpu %s consumer ok (cuda in build: %d)\n", HDRGPU_VERSION_STRING, int(hdrgpu::build_has_cuda));
   return 0;
 }
