@@ -29,6 +29,16 @@ inline std::string no_device_reason() {
   return hdrgpu::build_cuda_emulated ? "no CUDA device is present" : hdrgpu::cuda_probe().reason;
 }
 
+/// True where the heaviest gpu cases run a second time in a test run: the CUDA emulator's scheduling modes
+/// (EMU_SHUFFLE=1, EMU_DEFER=1: other thread and stream orders) and the sanitizer build
+/// (HDRGPU_TEST_REDUCED=1, set by scripts/test.sh). Those cases then take smaller inputs that go through the
+/// same kernels and launch shapes; the emulator's default mode runs them at full size.
+inline bool reduced_inputs() {
+  for (const char* name : {"EMU_SHUFFLE", "EMU_DEFER", "HDRGPU_TEST_REDUCED"})
+    if (const char* v = std::getenv(name); v && *v && std::string(v) != "0") return true;
+  return false;
+}
+
 /// A CUDA executor on device 0, or nullopt after marking the test skipped (no backend or no device).
 /// HDRGPU_REQUIRE_GPU=1 turns a missing device into a failure (the GPU check script sets it).
 inline std::optional<hdrgpu::cuda_executor> gpu_or_skip() {

@@ -218,6 +218,28 @@ TEST_CASE("local tonemaps: an RGB view gives the BGR view's picture, pitched vie
   check([](const cpu_executor& e, image_view<const float> v) { return tonemap_mantiuk(e, v, {2.2f, 0.8f, 1.1f}); });
 }
 
+TEST_CASE("local tonemaps: our f32 log and exp at special values (no undefined behaviour: the sanitizer build checks)") {
+  namespace m = detail::math;
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  CHECK(std::isnan(m::tm_log(nan)));
+  CHECK(std::isnan(m::tm_log(-nan)));
+  CHECK(std::isnan(m::tm_log(-0.5f)));
+  CHECK(std::isnan(m::tm_log(-1e-40f)));
+  CHECK(std::isnan(m::tm_log(-inf)));
+  CHECK(m::tm_log(0.0f) == -inf);
+  CHECK(m::tm_log(-0.0f) == -inf);
+  CHECK(m::tm_log(inf) == inf);
+  for (const float x : {1e-40f, 1e-30f, 0.3f, 1.0f, 3.0f, 1e30f})
+    CHECK(std::abs(double(m::tm_log(x)) - std::log(double(x))) <= 2e-7 * std::max(1.0, std::abs(std::log(double(x)))));
+  CHECK(std::isnan(m::tm_exp(nan)));
+  CHECK(m::tm_exp(-100.0f) == 0.0f);
+  CHECK(m::tm_exp(-inf) == 0.0f);
+  CHECK(m::tm_exp(100.0f) == inf);
+  CHECK(m::tm_exp(inf) == inf);
+  for (const float x : {-80.0f, -1.0f, 0.0f, 0.5f, 3.0f, 80.0f})
+    CHECK(std::abs(double(m::tm_exp(x)) / std::exp(double(x)) - 1.0) <= 3e-7);
+}
+
 TEST_CASE("local tonemaps: the closing gamma 2 (OpenCV's sqrt branch) of a negative residual at the minimum is 0, not NaN") {
   // The normalised minimum fmaf(mn, alpha, beta), beta = -round(mn * alpha), is a rounding residual of
   // either sign; find minima where it is negative, as a mapped image's can be.

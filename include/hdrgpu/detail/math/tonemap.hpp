@@ -148,7 +148,8 @@ HDRGPU_HOST_DEVICE inline float tm_select(bool c, float a, float b) {
 HDRGPU_HOST_DEVICE inline float tm_log(float x) {
   const bool tiny = x < FLT_MIN;
   const float xs = tm_select(tiny, x * 8388608.0f, x);  // 2^23
-  const int bits = tm_bits(xs);
+  // The magnitude's bits (x < 0 and NaN are resolved below), so the integer steps cannot overflow.
+  const int bits = tm_bits(xs) & 0x7fffffff;
   const int e = (bits - 0x3f3504f3) >> 23;
   const float f = tm_float(bits - e * 8388608) - 1.0f;  // bits - (e << 23): m in [sqrt(1/2), sqrt(2))
   const float ef = float(e) - tm_select(tiny, 23.0f, 0.0f);
@@ -171,7 +172,8 @@ HDRGPU_HOST_DEVICE inline float tm_log(float x) {
 /// Natural exp: x = n ln2 + r, |r| <= ln2 / 2, exp r = 1 + (r + r^2 P(r)), times 2^n in two steps. Like
 /// OpenCV's exp (and unlike libm's) results below FLT_MIN are flushed to 0; above FLT_MAX they are inf.
 HDRGPU_HOST_DEVICE inline float tm_exp(float x) {
-  const float xc = tm_select(x < -88.0f, -88.0f, tm_select(x > 89.0f, 89.0f, x));
+  // NaN is clamped too (to 0; the result is x again below): int(NaN) would be undefined.
+  const float xc = tm_select(x < -88.0f, -88.0f, tm_select(x > 89.0f, 89.0f, tm_select(x != x, 0.0f, x)));
   const float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
   const float n = fmaf(xc, 1.44269504088896341f, magic) - magic;
   const float r = fmaf(n, 2.12194440e-4f, fmaf(n, -0.693359375f, xc));  // x - n (hi + lo)
