@@ -34,80 +34,60 @@ void pixels(benchmark::State& state, const hdrgpu::image<float>& img) {
   state.SetItemsProcessed(std::int64_t(state.iterations()) * img.width() * img.height());
 }
 
-void drago_opencv(benchmark::State& state) {
-  const auto* hdr = radiance(state);
-  if (!hdr) return;
-  const cv::Mat src = as_mat(*hdr);
-  cv::Mat out;
-  for (auto _ : state) cv::createTonemapDrago()->process(src, out);
-  pixels(state, *hdr);
-}
-void drago_hdrgpu(benchmark::State& state) {
-  const auto* hdr = radiance(state);
-  if (!hdr) return;
-  for (auto _ : state) benchmark::DoNotOptimize(hdrgpu::tonemap_drago(cpu(), *hdr));
-  pixels(state, *hdr);
-}
-void drago_cuda(benchmark::State& state) {
-  const auto* hdr = radiance(state);
-  auto* exec = hdr ? gpu(state) : nullptr;
-  if (!exec) return;
-  for (auto _ : state) benchmark::DoNotOptimize(hdrgpu::tonemap_drago(*exec, *hdr));
-  pixels(state, *hdr);
-}
+// Each operator as OpenCV's factory and hdrgpu's call on either executor, with default parameters.
+struct drago {
+  static cv::Ptr<cv::Tonemap> opencv() { return cv::createTonemapDrago(); }
+  template <class Exec>
+  static hdrgpu::image<float> ours(const Exec& exec, const hdrgpu::image<float>& hdr) { return hdrgpu::tonemap_drago(exec, hdr); }
+};
+struct reinhard {
+  static cv::Ptr<cv::Tonemap> opencv() { return cv::createTonemapReinhard(); }
+  template <class Exec>
+  static hdrgpu::image<float> ours(const Exec& exec, const hdrgpu::image<float>& hdr) {
+    return hdrgpu::tonemap_reinhard(exec, hdr);
+  }
+};
+struct mantiuk {
+  static cv::Ptr<cv::Tonemap> opencv() { return cv::createTonemapMantiuk(); }
+  template <class Exec>
+  static hdrgpu::image<float> ours(const Exec& exec, const hdrgpu::image<float>& hdr) {
+    return hdrgpu::tonemap_mantiuk(exec, hdr);
+  }
+};
 
-void reinhard_opencv(benchmark::State& state) {
+template <class Op>
+void on_opencv(benchmark::State& state) {
   const auto* hdr = radiance(state);
   if (!hdr) return;
   const cv::Mat src = as_mat(*hdr);
   cv::Mat out;
-  for (auto _ : state) cv::createTonemapReinhard()->process(src, out);
+  for (auto _ : state) Op::opencv()->process(src, out);
   pixels(state, *hdr);
 }
-void reinhard_hdrgpu(benchmark::State& state) {
+template <class Op>
+void on_cpu(benchmark::State& state) {
   const auto* hdr = radiance(state);
   if (!hdr) return;
-  for (auto _ : state) benchmark::DoNotOptimize(hdrgpu::tonemap_reinhard(cpu(), *hdr));
+  for (auto _ : state) benchmark::DoNotOptimize(Op::ours(cpu(), *hdr));
   pixels(state, *hdr);
 }
-void reinhard_cuda(benchmark::State& state) {
+template <class Op>
+void on_cuda(benchmark::State& state) {
   const auto* hdr = radiance(state);
   auto* exec = hdr ? gpu(state) : nullptr;
   if (!exec) return;
-  for (auto _ : state) benchmark::DoNotOptimize(hdrgpu::tonemap_reinhard(*exec, *hdr));
-  pixels(state, *hdr);
-}
-
-void mantiuk_opencv(benchmark::State& state) {
-  const auto* hdr = radiance(state);
-  if (!hdr) return;
-  const cv::Mat src = as_mat(*hdr);
-  cv::Mat out;
-  for (auto _ : state) cv::createTonemapMantiuk()->process(src, out);
-  pixels(state, *hdr);
-}
-void mantiuk_hdrgpu(benchmark::State& state) {
-  const auto* hdr = radiance(state);
-  if (!hdr) return;
-  for (auto _ : state) benchmark::DoNotOptimize(hdrgpu::tonemap_mantiuk(cpu(), *hdr));
-  pixels(state, *hdr);
-}
-void mantiuk_cuda(benchmark::State& state) {
-  const auto* hdr = radiance(state);
-  auto* exec = hdr ? gpu(state) : nullptr;
-  if (!exec) return;
-  for (auto _ : state) benchmark::DoNotOptimize(hdrgpu::tonemap_mantiuk(*exec, *hdr));
+  for (auto _ : state) benchmark::DoNotOptimize(Op::ours(*exec, *hdr));
   pixels(state, *hdr);
 }
 
 }  // namespace
 
-#define HDRGPU_TONEMAP_BENCH(name)                                                                          \
-  BENCHMARK(name##_opencv)->Name("tonemap_" #name "/opencv")->ArgName("input")->Arg(0)->Arg(1)               \
-      ->Unit(benchmark::kMillisecond)->UseRealTime();                                                       \
-  BENCHMARK(name##_hdrgpu)->Name("tonemap_" #name "/hdrgpu")->ArgName("input")->Arg(0)->Arg(1)               \
-      ->Unit(benchmark::kMillisecond)->UseRealTime();                                                       \
-  BENCHMARK(name##_cuda)->Name("tonemap_" #name "/cuda")->ArgName("input")->Arg(0)->Arg(1)                   \
+#define HDRGPU_TONEMAP_BENCH(op)                                                                           \
+  BENCHMARK(on_opencv<op>)->Name("tonemap_" #op "/opencv")->ArgName("input")->Arg(0)->Arg(1)                \
+      ->Unit(benchmark::kMillisecond)->UseRealTime();                                                      \
+  BENCHMARK(on_cpu<op>)->Name("tonemap_" #op "/hdrgpu")->ArgName("input")->Arg(0)->Arg(1)                   \
+      ->Unit(benchmark::kMillisecond)->UseRealTime();                                                      \
+  BENCHMARK(on_cuda<op>)->Name("tonemap_" #op "/cuda")->ArgName("input")->Arg(0)->Arg(1)                    \
       ->Unit(benchmark::kMillisecond)->UseRealTime()
 
 HDRGPU_TONEMAP_BENCH(drago);

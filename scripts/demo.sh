@@ -6,7 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --core
 build=${HDRGPU_BUILD_DIR:-build-demo}
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHDRGPU_BUILD_TESTS=OFF > /dev/null
+# CUDA kernels for this machine's GPU only; without a GPU the demo runs on the CPU, so none are built.
+cuda=(-DHDRGPU_ENABLE_CUDA=OFF)
+if command -v nvidia-smi > /dev/null && cc=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d ' .') &&
+   [[ -n $cc ]]; then
+  cuda=(-DHDRGPU_ENABLE_CUDA=AUTO "-DCMAKE_CUDA_ARCHITECTURES=${cc}-real")
+fi
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHDRGPU_BUILD_TESTS=OFF "${cuda[@]}" > /dev/null
 cmake --build "$build" --parallel "$(nproc)" --target hdrgpu_cli
 hdrgpu="$build/hdrgpu"
 out=${1:-out/demo}

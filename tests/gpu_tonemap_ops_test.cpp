@@ -32,13 +32,7 @@ namespace {
 constexpr double cv_tol = 2e-5, gpu_tol = 2e-5;
 
 image<float> hdr_image(int w, int h, unsigned seed, channel_order order = channel_order::bgr) {
-  cv::RNG rng(seed);
-  cv::Mat small(h / 16 + 2, w / 16 + 2, CV_32FC3), hdr, noise(h, w, CV_32FC3);
-  rng.fill(small, cv::RNG::UNIFORM, 0.0, 1.0);
-  cv::resize(small, hdr, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
-  rng.fill(noise, cv::RNG::UNIFORM, 0.0, 0.05);
-  hdr = hdr + noise;
-  cv::exp(hdr * 8.0, hdr);
+  const cv::Mat hdr = hdrgpu_test::synthetic_hdr(w, h, seed);
   image<float> out(w, h, 3, order);
   std::memcpy(out.data(), hdr.ptr<float>(), out.size() * sizeof(float));
   return out;

@@ -12,6 +12,7 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <opencv2/photo.hpp>
 
 #include <hdrgpu/hdrgpu.hpp>
@@ -118,6 +119,19 @@ inline cv::Mat as_mat(const hdrgpu::image<float>& a) {
 template <class T>
 hdrgpu::image_view<const T> mat_view(const cv::Mat& m, hdrgpu::channel_order order = hdrgpu::channel_order::bgr) {
   return {m.ptr<T>(), m.cols, m.rows, m.channels(), std::ptrdiff_t(m.step), order};
+}
+
+/// A smooth random radiance (bilinear upsampling of uniform noise, plus fine noise, exponentiated): large
+/// areas and edges like a photograph, over ~3.5 decades. CV_32FC3, BGR.
+inline cv::Mat synthetic_hdr(int w, int h, unsigned seed) {
+  cv::RNG rng(seed);
+  cv::Mat small(h / 16 + 2, w / 16 + 2, CV_32FC3), hdr, noise(h, w, CV_32FC3);
+  rng.fill(small, cv::RNG::UNIFORM, 0.0, 1.0);
+  cv::resize(small, hdr, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
+  rng.fill(noise, cv::RNG::UNIFORM, 0.0, 0.05);
+  hdr = hdr + noise;
+  cv::exp(hdr * 8.0, hdr);
+  return hdr;
 }
 
 /// OpenCV's golden response (opencv_extra hdr/exposures/response.csv, in data_root()/opencv-golden) as the

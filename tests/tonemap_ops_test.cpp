@@ -60,18 +60,7 @@ bool same_bits(const image<float>& a, const image<float>& b) {
 /// the radiance OpenCV's own tonemap regression test starts from.
 const cv::Mat& memorial_golden() { return hdrgpu_test::memorial_golden_radiance(); }
 
-/// A smooth random radiance (bilinear upsampling of uniform noise, plus fine noise, exponentiated): large
-/// areas and edges like a photograph, over ~3.5 decades.
-cv::Mat synthetic_hdr(int w, int h, unsigned seed) {
-  cv::RNG rng(seed);
-  cv::Mat small(h / 16 + 2, w / 16 + 2, CV_32FC3), hdr, noise(h, w, CV_32FC3);
-  rng.fill(small, cv::RNG::UNIFORM, 0.0, 1.0);
-  cv::resize(small, hdr, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
-  rng.fill(noise, cv::RNG::UNIFORM, 0.0, 0.05);
-  hdr = hdr + noise;
-  cv::exp(hdr * 8.0, hdr);
-  return hdr;
-}
+using hdrgpu_test::synthetic_hdr;
 
 cv::Mat cv_drago(const cv::Mat& src, const tonemap_drago_options& o) {
   cv::Mat out;
