@@ -8,6 +8,7 @@
 # The consumers: consumer/ (find_package(hdrgpu), every component) and core_consumer/ (COMPONENTS core,
 # which must pull in no image library). Invoked with -DSOURCE_DIR -DBINARY_DIR -DWORK_DIR -DGENERATOR -DMODE
 # [-DARGS] [-DEXTRA] [-DHOW] [-DLINKAGE]; lists in ARGS and EXTRA are separated by "|".
+cmake_minimum_required(VERSION 3.25)  # script mode: today's policies (if(IN_LIST) in port-options.cmake)
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
 set(prefix "${WORK_DIR}/prefix")
@@ -91,7 +92,8 @@ elseif(MODE STREQUAL "embed")
   endif()
   run(${CMAKE_COMMAND} -S "${here}/embed" -B "${WORK_DIR}/embed" -G "${GENERATOR}" -DHOW=${HOW}
       "-DHDRGPU_SOURCE=${SOURCE_DIR}" ${extra})
-  run(${CMAKE_COMMAND} --build "${WORK_DIR}/embed")
+  # Only what the parent links (hdrgpu::core): a parent builds no more of hdrgpu than it uses.
+  run(${CMAKE_COMMAND} --build "${WORK_DIR}/embed" --target embed)
   run("${WORK_DIR}/embed/embed")
   message(STATUS "hdrgpu embedded with ${HOW}")
   return()

@@ -14,7 +14,8 @@ int main() {
   const auto fused = hdrgpu::merge_mertens(exec, stack);
   const auto tm = hdrgpu::tonemap_drago(exec, hdrgpu::merge_debevec(exec, stack).view());
   for (std::size_t i = 0; i < tm.size(); ++i)
-    if (!(tm.data()[i] >= 0.0f && tm.data()[i] <= 1.0f)) return 1;
+    // [0, 1] up to the rounding of OpenCV's normalisation, which Drago reproduces (e.g. -2e-15).
+    if (!(tm.data()[i] >= -1e-6f && tm.data()[i] <= 1.0f + 1e-6f)) return 1;
   std::printf("hdrgpu %s core consumer ok (%dx%d)\n", HDRGPU_VERSION_STRING, fused.width(), fused.height());
   return 0;
 }
