@@ -34,6 +34,8 @@ class HdrgpuConan(ConanFile):
         self.requires("tinyexr/[>=1.0.1 <2]")
         self.requires("stb/cci.20230920")
         self.requires("libdeflate/[>=1.14 <2]")
+        # Header-only, used inside hdrgpu_io only (JSON Lines manifests).
+        self.requires("nlohmann_json/[>=3.10 <4]", visible=False)
 
     def layout(self):
         cmake_layout(self)

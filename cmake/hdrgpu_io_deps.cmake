@@ -29,3 +29,7 @@ _hdrgpu_io_dep(TINYEXR tinyexr tinyexr tinyexr::tinyexr)
 _hdrgpu_io_dep(STB stb stb stb::stb)
 # Deflate for the OpenEXR writer's zip blocks: several times faster per core than zlib, same format.
 _hdrgpu_io_dep(LIBDEFLATE libdeflate libdeflate libdeflate::libdeflate)
+# JSON Lines manifests. Header-only and used only inside hdrgpu_io's sources, so a consumer of a static
+# install needs nothing of it (BUILD_INTERFACE keeps it out of the export).
+find_package(nlohmann_json 3.10 CONFIG REQUIRED)
+list(APPEND HDRGPU_IO_DEPENDENCIES $<BUILD_INTERFACE:nlohmann_json::nlohmann_json>)

@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh --core   only what the library, the CLI and the Python package (pip install .) need
 set -euo pipefail
 
-core=(cmake ninja-build g++ pkg-config libstb-dev libtinyexr-dev libturbojpeg0-dev libexif-dev libdeflate-dev
+core=(cmake ninja-build g++ pkg-config libstb-dev libtinyexr-dev libturbojpeg0-dev libexif-dev libdeflate-dev nlohmann-json3-dev
       python3-dev python3-venv)
 dev=(doctest-dev libbenchmark-dev libopencv-dev openmpi-bin python3-opencv)
 

@@ -17,6 +17,7 @@ libexif/0.6.24
 tinyexr/1.0.1
 stb/cci.20230920
 libdeflate/1.14
+nlohmann_json/3.11.2
 
 [conf]
 tools.cmake.cmaketoolchain:generator=Ninja

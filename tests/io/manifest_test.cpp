@@ -132,40 +132,52 @@ TEST_SUITE("io.manifest") {
     CHECK(io::read_manifest(write(dir / "list2.txt", "id,image\na,1.jpg\n")).size() == 1);
   }
 
-  TEST_CASE("JSON Lines errors carry the line and column") {
+  TEST_CASE("JSON Lines errors carry the line, and the column of a syntax error") {
     scratch_dir dir;
     const auto err = [&](const std::string& text) { return error_of(dir, "m.jsonl", text); };
+    // Syntax errors come from the JSON library, whose wording may change between versions: pin where.
+    const auto syntax_at = [&](const std::string& text, int column) {
+      const std::string e = err(text);
+      INFO(e);
+      return e.starts_with("line 1: column " + std::to_string(column) + ": syntax error");
+    };
     CHECK(err("") == "lists no stacks");
-    CHECK(err("[1]") == "line 1: column 1: expected '{' (each line is one JSON object)");
+    CHECK(err("[1]") == "line 1: expected an object (each line is one JSON object)");
     CHECK(err("{\"id\": \"a\", \"images\": [\"1.jpg\"]}\n{\"id\": \"b\", \"image\": [\"1.jpg\"]}") ==
-          "line 2: column 13: unknown key \"image\" (expected \"id\", \"images\" and optionally \"times\")");
-    CHECK(err("{\"id\": \"a\", \"id\": \"b\", \"images\": [\"1.jpg\"]}") == "line 1: column 13: duplicate key \"id\"");
+          "line 2: unknown key \"image\" (expected \"id\", \"images\" and optionally \"times\")");
+    CHECK(err("{\"id\": \"a\", \"id\": \"b\", \"images\": [\"1.jpg\"]}") == "line 1: duplicate key \"id\"");
     CHECK(err("{\"images\": [\"1.jpg\"]}") == "line 1: missing key \"id\"");
     CHECK(err("{\"id\": \"a\"}") == "line 1: stack 'a': \"images\" is missing or empty");
     CHECK(err("{\"id\": \"a\", \"images\": []}") == "line 1: stack 'a': \"images\" is missing or empty");
     CHECK(err("{\"id\": \"a\", \"images\": [\"1.jpg\", \"2.jpg\"], \"times\": [1]}") ==
           "line 1: stack 'a': 2 images but 1 times");
-    CHECK(err("{\"id\": \"a\", \"images\": [\"1.jpg\"]} x") == "line 1: column 34: text after the object");
-    CHECK(err("{\"id\": \"a\", \"images\": [\"1.jpg\",]}") == "line 1: column 32: expected a string");
-    CHECK(err("{\"id\": \"a\", \"images\": [\"1.jpg\"],}") == "line 1: column 33: expected a string");
-    CHECK(err("{\"id\": \"a\", \"images\": [\"1.jpg\"]") == "line 1: column 32: expected ',' or '}', found the end of the line");
-    CHECK(err("{\"id\": \"a\" \"images\": [\"1.jpg\"]}") == "line 1: column 12: expected ',' or '}'");
-    CHECK(err("{\"id\": 7, \"images\": [\"1.jpg\"]}") == "line 1: column 8: expected a string");
-    CHECK(err("{\"id\": \"a\", \"images\": \"1.jpg\"}") ==
-          "line 1: column 23: expected '[' (images is an array of file names)");
-    CHECK(err("{\"id\": \"a\", \"images\": [\"1.jpg\"], \"times\": [01]}") == "line 1: column 44: leading zero in a number");
-    CHECK(err("{\"id\": \"a\", \"images\": [\"1.jpg\"], \"times\": [.5]}") == "line 1: column 44: expected a number");
-    CHECK(err("{\"id\": \"a\", \"images\": [\"1.jpg\"], \"times\": [1.]}") ==
-          "line 1: column 44: expected digits after '.'");
-    CHECK(err("{\"id\": \"a\", \"images\": [\"1.jpg\"], \"times\": [null]}") == "line 1: column 44: expected a number");
-    CHECK(err("{\"id\": \"a\", \"images\": [\"1.jpg\"], \"times\": [-0.5]}") ==
-          "line 1: column 44: exposure time must be > 0 seconds");
-    CHECK(err("{\"id\": \"a\", \"images\": [\"1.jpg\"], \"times\": [\"1/0\"]}") ==
-          "line 1: column 44: invalid exposure time '1/0': zero denominator");
-    CHECK(err("{\"id\": \"a\\x\", \"images\": [\"1.jpg\"]}") == "line 1: column 10: invalid escape '\\x'");
-    CHECK(err("{\"id\": \"a\\ud800\", \"images\": [\"1.jpg\"]}") == "line 1: column 16: unpaired high surrogate");
-    CHECK(err("{\"id\": \"a\tb\", \"images\": [\"1.jpg\"]}") == "line 1: column 10: control character in a string");
+    CHECK(syntax_at("{\"id\": \"a\", \"images\": [\"1.jpg\"]} x", 34));  // text after the object
+    CHECK(syntax_at("{\"id\": \"a\", \"images\": [\"1.jpg\",]}", 32));
+    CHECK(syntax_at("{\"id\": \"a\", \"images\": [\"1.jpg\"],}", 33));
+    CHECK(syntax_at("{\"id\": \"a\", \"images\": [\"1.jpg\"]", 32));  // the line ends inside the object
+    CHECK(syntax_at("{\"id\": \"a\" \"images\": [\"1.jpg\"]}", 19));  // a missing ','
+    CHECK(syntax_at("{\"id\": \"a\", \"images\": [\"1.jpg\"], \"times\": [01]}", 45));  // leading zero
+    CHECK(syntax_at("{\"id\": \"a\", \"images\": [\"1.jpg\"], \"times\": [.5]}", 44));
+    CHECK(syntax_at("{\"id\": \"a\", \"images\": [\"1.jpg\"], \"times\": [1.]}", 46));
+    CHECK(syntax_at("{\"id\": \"a\\x\", \"images\": [\"1.jpg\"]}", 11));  // invalid escape
+    CHECK(syntax_at("{\"id\": \"a\\ud800\", \"images\": [\"1.jpg\"]}", 16));  // unpaired surrogate
+    CHECK(syntax_at("{\"id\": \"a\tb\", \"images\": [\"1.jpg\"]}", 10));  // control character in a string
+    CHECK(syntax_at("{\"id\": \"\xff\", \"images\": [\"1.jpg\"]}", 9));  // not UTF-8
     CHECK(err("{\"id\": \"a, \"images\": [\"1.jpg\"]}").starts_with("line 1: column "));
+    CHECK(err("{\"id\": \"a\", \"images\": [\"1.jpg\"], \"times\": [1e999]}") ==
+          "line 1: number overflow parsing '1e999'");
+    // The shape of a line: errors name the key or item.
+    CHECK(err("{\"id\": 7, \"images\": [\"1.jpg\"]}") == "line 1: \"id\" must be a string");
+    CHECK(err("{\"id\": \"a\", \"images\": \"1.jpg\"}") == "line 1: stack 'a': \"images\" must be an array of file names");
+    CHECK(err("{\"id\": \"a\", \"images\": [\"1.jpg\", 2]}") == "line 1: stack 'a': images[1] must be a string (a file name)");
+    CHECK(err("{\"id\": \"a\", \"images\": [[\"1.jpg\"]]}").starts_with("line 1: values nest too deeply"));
+    CHECK(err("{\"id\": \"a\", \"images\": [\"1.jpg\"], \"times\": 1}") == "line 1: stack 'a': \"times\" must be an array of seconds");
+    CHECK(err("{\"id\": \"a\", \"images\": [\"1.jpg\"], \"times\": [null]}") ==
+          "line 1: stack 'a': times[0]: expected a number of seconds or a string such as \"1/250\"");
+    CHECK(err("{\"id\": \"a\", \"images\": [\"1.jpg\"], \"times\": [-0.5]}") ==
+          "line 1: stack 'a': times[0]: exposure time must be > 0 seconds");
+    CHECK(err("{\"id\": \"a\", \"images\": [\"1.jpg\", \"2.jpg\"], \"times\": [0.5, \"1/0\"]}") ==
+          "line 1: stack 'a': times[1]: invalid exposure time '1/0': zero denominator");
     CHECK(err("{\"id\": \"a\", \"images\": [\"1.jpg\"]}\n{\"id\": \"a\", \"images\": [\"2.jpg\"]}") ==
           "line 2: stack id 'a' was already used on line 1");
     CHECK(err("{\"id\": \"a\", \"images\": [\"1.jpg\", \"1.jpg\"]}") == "line 1: stack 'a': '1.jpg' is listed twice");
