@@ -11,7 +11,7 @@ module-wide ``hdrgpu.set_compat`` one.
 from __future__ import annotations
 
 import threading
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -34,6 +34,25 @@ def get_device() -> str:
     return _device
 
 
+def _f32(value: Any) -> float:
+    """A float parameter as cv2 keeps it: rounded to f32 (cv2's getters return those values)."""
+    return float(np.float32(value))
+
+
+def _param(name: str, attr: str, convert: Callable[[Any], Any]) -> tuple[Callable, Callable]:
+    """cv2's getNAME/setNAME pair for the parameter kept in `attr` (set converts the value with `convert`)."""
+
+    def get(self: Any) -> Any:
+        return getattr(self, attr)
+
+    def set_(self: Any, value: Any) -> None:
+        setattr(self, attr, convert(value))
+
+    get.__name__, set_.__name__ = f"get{name}", f"set{name}"
+    get.__doc__, set_.__doc__ = f"cv2's get{name}.", f"cv2's set{name}."
+    return get, set_
+
+
 def _list(src: Any) -> list:
     return list(src) if not isinstance(src, np.ndarray) else [src]
 
@@ -42,64 +61,34 @@ class CalibrateDebevec:
     """cv2.CalibrateDebevec: process(src, times) -> response (256, 1, C) float32."""
 
     def __init__(self, samples: int = 70, lambda_: float = 10.0, random: bool = False) -> None:
-        self._samples, self._lambda, self._random = int(samples), float(lambda_), bool(random)
+        self._samples, self._lambda, self._random = int(samples), _f32(lambda_), bool(random)
 
     def process(self, src: Any, times: Any, dst: Any = None) -> np.ndarray:
         """The response curve of the 8-bit images `src` taken with exposure `times` (seconds)."""
         return _h.calibrate_debevec(_list(src), times, samples=self._samples, lambda_=self._lambda,
                                     random=self._random, device=_device)
 
-    def getSamples(self) -> int:
-        """cv2's getSamples: the current samples."""
-        return self._samples
+    getSamples, setSamples = _param("Samples", "_samples", int)
 
-    def setSamples(self, samples: int) -> None:
-        """cv2's setSamples: change the samples."""
-        self._samples = int(samples)
+    getLambda, setLambda = _param("Lambda", "_lambda", _f32)
 
-    def getLambda(self) -> float:
-        """cv2's getLambda: the current lambda."""
-        return self._lambda
-
-    def setLambda(self, lambda_: float) -> None:
-        """cv2's setLambda: change the lambda."""
-        self._lambda = float(lambda_)
-
-    def getRandom(self) -> bool:
-        """cv2's getRandom: the current random."""
-        return self._random
-
-    def setRandom(self, random: bool) -> None:
-        """cv2's setRandom: change the random."""
-        self._random = bool(random)
+    getRandom, setRandom = _param("Random", "_random", bool)
 
 
 class CalibrateRobertson:
     """cv2.CalibrateRobertson: process(src, times) -> response (256, 1, C) float32."""
 
     def __init__(self, max_iter: int = 30, threshold: float = 0.01) -> None:
-        self._max_iter, self._threshold = int(max_iter), float(threshold)
+        self._max_iter, self._threshold = int(max_iter), _f32(threshold)
 
     def process(self, src: Any, times: Any, dst: Any = None) -> np.ndarray:
         """The response curve of the 8-bit images `src` taken with exposure `times` (seconds)."""
         return _h.calibrate_robertson(_list(src), times, max_iter=self._max_iter, threshold=self._threshold,
                                       device=_device)
 
-    def getMaxIter(self) -> int:
-        """cv2's getMaxIter: the current max iter."""
-        return self._max_iter
+    getMaxIter, setMaxIter = _param("MaxIter", "_max_iter", int)
 
-    def setMaxIter(self, max_iter: int) -> None:
-        """cv2's setMaxIter: change the max iter."""
-        self._max_iter = int(max_iter)
-
-    def getThreshold(self) -> float:
-        """cv2's getThreshold: the current threshold."""
-        return self._threshold
-
-    def setThreshold(self, threshold: float) -> None:
-        """cv2's setThreshold: change the threshold."""
-        self._threshold = float(threshold)
+    getThreshold, setThreshold = _param("Threshold", "_threshold", _f32)
 
     def getRadiance(self) -> np.ndarray:
         """cv2's getRadiance: the current radiance."""
@@ -127,55 +116,32 @@ class MergeMertens:
 
     def __init__(self, contrast_weight: float = 1.0, saturation_weight: float = 1.0,
                  exposure_weight: float = 0.0) -> None:
-        self._w = [float(contrast_weight), float(saturation_weight), float(exposure_weight)]
+        self._contrast, self._saturation = _f32(contrast_weight), _f32(saturation_weight)
+        self._exposure = _f32(exposure_weight)
 
     def process(self, src: Any, *args: Any, **kwargs: Any) -> np.ndarray:
         """Exposure fusion of `src`; like cv2, extra arguments (times, response) are accepted and ignored."""
-        return _h.merge_mertens(_list(src), contrast_weight=self._w[0], saturation_weight=self._w[1],
-                                exposure_weight=self._w[2], device=_device)
+        return _h.merge_mertens(_list(src), contrast_weight=self._contrast,
+                                saturation_weight=self._saturation, exposure_weight=self._exposure, device=_device)
 
-    def getContrastWeight(self) -> float:
-        """cv2's getContrastWeight: the current contrast weight."""
-        return self._w[0]
+    getContrastWeight, setContrastWeight = _param("ContrastWeight", "_contrast", _f32)
 
-    def setContrastWeight(self, v: float) -> None:
-        """cv2's setContrastWeight: change the contrast weight."""
-        self._w[0] = float(v)
+    getSaturationWeight, setSaturationWeight = _param("SaturationWeight", "_saturation", _f32)
 
-    def getSaturationWeight(self) -> float:
-        """cv2's getSaturationWeight: the current saturation weight."""
-        return self._w[1]
-
-    def setSaturationWeight(self, v: float) -> None:
-        """cv2's setSaturationWeight: change the saturation weight."""
-        self._w[1] = float(v)
-
-    def getExposureWeight(self) -> float:
-        """cv2's getExposureWeight: the current exposure weight."""
-        return self._w[2]
-
-    def setExposureWeight(self, v: float) -> None:
-        """cv2's setExposureWeight: change the exposure weight."""
-        self._w[2] = float(v)
+    getExposureWeight, setExposureWeight = _param("ExposureWeight", "_exposure", _f32)
 
 
 class Tonemap:
     """cv2.Tonemap: process(src) -> float32 image in [0, 1], gamma-corrected."""
 
     def __init__(self, gamma: float = 1.0) -> None:
-        self._gamma = float(gamma)
+        self._gamma = _f32(gamma)
 
     def process(self, src: np.ndarray, dst: Any = None) -> np.ndarray:
         """`src` scaled to [0, 1] by its range and raised to 1/gamma."""
         return _h.tonemap_gamma(src, self._gamma, device=_device)
 
-    def getGamma(self) -> float:
-        """cv2's getGamma: the current gamma."""
-        return self._gamma
-
-    def setGamma(self, gamma: float) -> None:
-        """cv2's setGamma: change the gamma."""
-        self._gamma = float(gamma)
+    getGamma, setGamma = _param("Gamma", "_gamma", _f32)
 
 
 class TonemapDrago(Tonemap):
@@ -183,27 +149,15 @@ class TonemapDrago(Tonemap):
 
     def __init__(self, gamma: float = 1.0, saturation: float = 1.0, bias: float = 0.85) -> None:
         super().__init__(gamma)
-        self._saturation, self._bias = float(saturation), float(bias)
+        self._saturation, self._bias = _f32(saturation), _f32(bias)
 
     def process(self, src: np.ndarray, dst: Any = None) -> np.ndarray:
         """`src` (float32, 3 channels) tonemapped as OpenCV's TonemapDrago."""
         return _h.tonemap_drago(src, self._gamma, self._saturation, self._bias, device=_device)
 
-    def getSaturation(self) -> float:
-        """cv2's getSaturation: the current saturation."""
-        return self._saturation
+    getSaturation, setSaturation = _param("Saturation", "_saturation", _f32)
 
-    def setSaturation(self, saturation: float) -> None:
-        """cv2's setSaturation: change the saturation."""
-        self._saturation = float(saturation)
-
-    def getBias(self) -> float:
-        """cv2's getBias: the current bias."""
-        return self._bias
-
-    def setBias(self, bias: float) -> None:
-        """cv2's setBias: change the bias."""
-        self._bias = float(bias)
+    getBias, setBias = _param("Bias", "_bias", _f32)
 
 
 class TonemapReinhard(Tonemap):
@@ -212,35 +166,17 @@ class TonemapReinhard(Tonemap):
     def __init__(self, gamma: float = 1.0, intensity: float = 0.0, light_adapt: float = 1.0,
                  color_adapt: float = 0.0) -> None:
         super().__init__(gamma)
-        self._intensity, self._light, self._color = float(intensity), float(light_adapt), float(color_adapt)
+        self._intensity, self._light, self._color = _f32(intensity), _f32(light_adapt), _f32(color_adapt)
 
     def process(self, src: np.ndarray, dst: Any = None) -> np.ndarray:
         """`src` (float32, 3 channels) tonemapped as OpenCV's TonemapReinhard."""
         return _h.tonemap_reinhard(src, self._gamma, self._intensity, self._light, self._color, device=_device)
 
-    def getIntensity(self) -> float:
-        """cv2's getIntensity: the current intensity."""
-        return self._intensity
+    getIntensity, setIntensity = _param("Intensity", "_intensity", _f32)
 
-    def setIntensity(self, intensity: float) -> None:
-        """cv2's setIntensity: change the intensity."""
-        self._intensity = float(intensity)
+    getLightAdaptation, setLightAdaptation = _param("LightAdaptation", "_light", _f32)
 
-    def getLightAdaptation(self) -> float:
-        """cv2's getLightAdaptation: the current light adaptation."""
-        return self._light
-
-    def setLightAdaptation(self, light_adapt: float) -> None:
-        """cv2's setLightAdaptation: change the light adaptation."""
-        self._light = float(light_adapt)
-
-    def getColorAdaptation(self) -> float:
-        """cv2's getColorAdaptation: the current colour adaptation."""
-        return self._color
-
-    def setColorAdaptation(self, color_adapt: float) -> None:
-        """cv2's setColorAdaptation: change the colour adaptation."""
-        self._color = float(color_adapt)
+    getColorAdaptation, setColorAdaptation = _param("ColorAdaptation", "_color", _f32)
 
 
 class TonemapMantiuk(Tonemap):
@@ -248,27 +184,15 @@ class TonemapMantiuk(Tonemap):
 
     def __init__(self, gamma: float = 1.0, scale: float = 0.7, saturation: float = 1.0) -> None:
         super().__init__(gamma)
-        self._scale, self._saturation = float(scale), float(saturation)
+        self._scale, self._saturation = _f32(scale), _f32(saturation)
 
     def process(self, src: np.ndarray, dst: Any = None) -> np.ndarray:
         """`src` (float32, 3 channels) tonemapped as OpenCV's TonemapMantiuk."""
         return _h.tonemap_mantiuk(src, self._gamma, self._scale, self._saturation, device=_device)
 
-    def getScale(self) -> float:
-        """cv2's getScale: the current scale."""
-        return self._scale
+    getScale, setScale = _param("Scale", "_scale", _f32)
 
-    def setScale(self, scale: float) -> None:
-        """cv2's setScale: change the scale."""
-        self._scale = float(scale)
-
-    def getSaturation(self) -> float:
-        """cv2's getSaturation: the current saturation."""
-        return self._saturation
-
-    def setSaturation(self, saturation: float) -> None:
-        """cv2's setSaturation: change the saturation."""
-        self._saturation = float(saturation)
+    getSaturation, setSaturation = _param("Saturation", "_saturation", _f32)
 
 
 class AlignMTB:
@@ -310,29 +234,11 @@ class AlignMTB:
         eb_out = np.where(np.abs(a.astype(np.int32) - median) > self._exclude, 255, 0).astype(np.uint8)
         return tb_out, eb_out
 
-    def getMaxBits(self) -> int:
-        """cv2's getMaxBits: the current max bits."""
-        return self._max_bits
+    getMaxBits, setMaxBits = _param("MaxBits", "_max_bits", int)
 
-    def setMaxBits(self, max_bits: int) -> None:
-        """cv2's setMaxBits: change the max bits."""
-        self._max_bits = int(max_bits)
+    getExcludeRange, setExcludeRange = _param("ExcludeRange", "_exclude", int)
 
-    def getExcludeRange(self) -> int:
-        """cv2's getExcludeRange: the current exclude range."""
-        return self._exclude
-
-    def setExcludeRange(self, exclude_range: int) -> None:
-        """cv2's setExcludeRange: change the exclude range."""
-        self._exclude = int(exclude_range)
-
-    def getCut(self) -> bool:
-        """cv2's getCut: the current cut."""
-        return self._cut
-
-    def setCut(self, cut: bool) -> None:
-        """cv2's setCut: change the cut."""
-        self._cut = bool(cut)
+    getCut, setCut = _param("Cut", "_cut", bool)
 
 
 def createCalibrateDebevec(samples: int = 70, lambda_: float = 10.0, random: bool = False) -> CalibrateDebevec:

@@ -64,12 +64,14 @@ def test_cv_tonemap_drop_ins_give_opencv_numbers(cv2, radiance):
         for ours, theirs in zip(tonemap_script(hcv, radiance), expected):
             assert max_abs(ours, theirs) <= TONEMAP_TOL
     hcv.set_device("auto")
-    d = hcv.createTonemapDrago(1.5, 0.5, 0.7)
-    assert (d.getGamma(), d.getSaturation(), d.getBias()) == (1.5, 0.5, 0.7)
-    r = hcv.createTonemapReinhard(1.0, 2.0, 0.5, 0.25)
-    assert (r.getIntensity(), r.getLightAdaptation(), r.getColorAdaptation()) == (2.0, 0.5, 0.25)
-    m = hcv.createTonemapMantiuk(1.0, 0.9, 1.3)
-    assert (m.getScale(), m.getSaturation()) == (0.9, 1.3)
+    # The factories' arguments read back as cv2 reads them back (kept as f32).
+    d, cd = hcv.createTonemapDrago(1.5, 0.5, 0.7), cv2.createTonemapDrago(1.5, 0.5, 0.7)
+    assert (d.getGamma(), d.getSaturation(), d.getBias()) == (cd.getGamma(), cd.getSaturation(), cd.getBias())
+    r, cr = hcv.createTonemapReinhard(1.0, 2.0, 0.5, 0.25), cv2.createTonemapReinhard(1.0, 2.0, 0.5, 0.25)
+    assert (r.getIntensity(), r.getLightAdaptation(), r.getColorAdaptation()) == (
+        cr.getIntensity(), cr.getLightAdaptation(), cr.getColorAdaptation())
+    m, cm = hcv.createTonemapMantiuk(1.0, 0.9, 1.3), cv2.createTonemapMantiuk(1.0, 0.9, 1.3)
+    assert (m.getScale(), m.getSaturation()) == (cm.getScale(), cm.getSaturation())
 
 
 def shifted_stack(cv2, memorial):
@@ -174,3 +176,27 @@ def test_batch_aligns_and_tonemaps_previews(cv2, synthetic, tmp_path):
         hdrgpu.batch(str(tmp_path / "in"), str(tmp_path / "o2"), progress=False, tonemap="hable")
     with pytest.raises(ValueError, match="align"):
         hdrgpu.batch(str(tmp_path / "in"), str(tmp_path / "o2"), progress=False, align="sift")
+
+
+# Every parameter's getter and setter, against cv2's object made with the same arguments: defaults
+# first, then a changed value read back by both (cv2 keeps floats as f32, so values here are exact in f32).
+ACCESSORS = [
+    ("createCalibrateDebevec", (), {"Samples": 50, "Lambda": 5.0, "Random": True}),
+    ("createCalibrateRobertson", (), {"MaxIter": 12, "Threshold": 0.25}),
+    ("createMergeMertens", (), {"ContrastWeight": 0.5, "SaturationWeight": 2.0, "ExposureWeight": 0.25}),
+    ("createTonemap", (), {"Gamma": 2.5}),
+    ("createTonemapDrago", (), {"Gamma": 2.5, "Saturation": 0.5, "Bias": 0.75}),
+    ("createTonemapReinhard", (), {"Gamma": 2.5, "Intensity": -1.0, "LightAdaptation": 0.5, "ColorAdaptation": 0.25}),
+    ("createTonemapMantiuk", (), {"Gamma": 2.5, "Scale": 0.5, "Saturation": 1.25}),
+    ("createAlignMTB", (), {"MaxBits": 4, "ExcludeRange": 7, "Cut": False}),
+]
+
+
+@pytest.mark.parametrize("factory,args,changes", ACCESSORS, ids=[a[0] for a in ACCESSORS])
+def test_getters_and_setters_match_cv2(cv2, factory, args, changes):
+    ours, theirs = getattr(hcv, factory)(*args), getattr(cv2, factory)(*args)
+    for name, value in changes.items():
+        assert getattr(ours, "get" + name)() == getattr(theirs, "get" + name)(), name
+        getattr(ours, "set" + name)(value)
+        getattr(theirs, "set" + name)(value)
+        assert getattr(ours, "get" + name)() == getattr(theirs, "get" + name)() == value, name
