@@ -19,10 +19,10 @@
 
 #include <hdrgpu/align.hpp>
 
-#include "context.hpp"
+#include "stack_desc.hpp"
 
 namespace hdrgpu {
-namespace detail {
+namespace detail::cuda {
 namespace {
 
 constexpr int kThreads = 256;
@@ -593,43 +593,43 @@ job run_one(const cuda_executor& exec, std::span<const image_view<const std::uin
 }
 
 }  // namespace
-}  // namespace detail
+}  // namespace detail::cuda
 
 image_shift calculate_shift(const cuda_executor& exec, image_view<const std::uint8_t> img0,
                             image_view<const std::uint8_t> img1, const align_mtb_options& opts) {
   const image_view<const std::uint8_t> both[2] = {img0, img1};
-  return detail::run_one(exec, both, "calculate_shift", 0, false, opts).shifts[1];
+  return detail::cuda::run_one(exec, both, "calculate_shift", 0, false, opts).shifts[1];
 }
 
 std::vector<image_shift> align_mtb_shifts(const cuda_executor& exec, std::span<const image_view<const std::uint8_t>> images,
                                           const align_mtb_options& opts) {
-  return detail::run_one(exec, images, "align_mtb", images.size() / 2, false, opts).shifts;
+  return detail::cuda::run_one(exec, images, "align_mtb", images.size() / 2, false, opts).shifts;
 }
 
 std::vector<image_shift> align_mtb_shifts(const cuda_executor& exec, const exposure_stack<std::uint8_t>& stack,
                                           const align_mtb_options& opts) {
-  return detail::run_one(exec, stack.views(), stack.label(), stack.size() / 2, false, opts).shifts;
+  return detail::cuda::run_one(exec, stack.views(), stack.label(), stack.size() / 2, false, opts).shifts;
 }
 
 mtb_alignment align_mtb(const cuda_executor& exec, std::span<const image_view<const std::uint8_t>> images,
                         const align_mtb_options& opts) {
-  detail::job j = detail::run_one(exec, images, "align_mtb", images.size() / 2, true, opts);
+  detail::cuda::job j = detail::cuda::run_one(exec, images, "align_mtb", images.size() / 2, true, opts);
   return {std::move(j.shifts), std::move(j.out), j.crop};
 }
 
 mtb_alignment align_mtb(const cuda_executor& exec, const exposure_stack<std::uint8_t>& stack,
                         const align_mtb_options& opts) {
-  detail::job j = detail::run_one(exec, stack.views(), stack.label(), stack.size() / 2, true, opts);
+  detail::cuda::job j = detail::cuda::run_one(exec, stack.views(), stack.label(), stack.size() / 2, true, opts);
   return {std::move(j.shifts), std::move(j.out), j.crop};
 }
 
 image<std::uint8_t> shift_image(const cuda_executor& exec, image_view<const std::uint8_t> src, image_shift s) {
   HDRGPU_EXPECTS(!src.empty(), "shift_image: empty image");
   detail::check_shift(src.width(), src.height(), s, "shift_image");
-  detail::cuda_context& ctx = exec.context();
+  detail::cuda::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
-  const detail::sync_on_unwind guard(ctx);
-  detail::job j;
+  const detail::cuda::sync_on_unwind guard(ctx);
+  detail::cuda::job j;
   j.views = std::span<const image_view<const std::uint8_t>>(&src, 1);
   j.images = true;
   j.shifts = {s};
@@ -637,31 +637,31 @@ image<std::uint8_t> shift_image(const cuda_executor& exec, image_view<const std:
   const std::size_t row = std::size_t(src.width()) * std::size_t(src.channels());
   std::vector<std::vector<const std::uint8_t*>> ptr{{src.data()}};
   std::vector<std::vector<long long>> rows{{static_cast<long long>(src.row_bytes())}};
-  detail::device_buffer<std::uint8_t> up;
+  detail::cuda::device_buffer<std::uint8_t> up;
   if (src.space() == memory_space::host) {
-    up = detail::upload_packed(ctx, src);
+    up = detail::cuda::upload_packed(ctx, src);
     ptr[0][0] = up.data();
     rows[0][0] = static_cast<long long>(row);
   }
-  detail::job* jp = &j;
-  detail::make_images(ctx, std::span<detail::job*>(&jp, 1), ptr, rows);
+  detail::cuda::job* jp = &j;
+  detail::cuda::make_images(ctx, std::span<detail::cuda::job*>(&jp, 1), ptr, rows);
   return std::move(j.out.front());
 }
 
 std::vector<align_result> align_mtb_batch(const cuda_executor& exec, std::span<const exposure_stack<std::uint8_t>> stacks,
                                           const align_mtb_options& opts, align_output output) {
   detail::check_align_options(opts, "align_mtb_batch");
-  detail::cuda_context& ctx = exec.context();
+  detail::cuda::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
-  const detail::sync_on_unwind guard(ctx);
-  std::vector<detail::job> jobs(stacks.size());
+  const detail::cuda::sync_on_unwind guard(ctx);
+  std::vector<detail::cuda::job> jobs(stacks.size());
   for (std::size_t i = 0; i < stacks.size(); ++i) {
     jobs[i].views = stacks[i].views();
     jobs[i].who = stacks[i].label();
     jobs[i].pivot = stacks[i].size() / 2;
     jobs[i].images = output == align_output::images;
   }
-  detail::run_jobs(ctx, jobs, opts);
+  detail::cuda::run_jobs(ctx, jobs, opts);
   std::vector<align_result> out(stacks.size());
   for (std::size_t i = 0; i < stacks.size(); ++i) {
     if (!jobs[i].error.empty()) {

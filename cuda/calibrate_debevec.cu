@@ -1,6 +1,6 @@
 // CalibrateDebevec on the CUDA backend, batched: the host validates every stack, gathers the sample
 // levels (from host images on the host, from device images with a kernel), and one launch of the solve
-// kernel (calibrate_kernels.hpp: one block per (stack, channel) system) computes every curve.
+// kernel (calibrate_kernels.cuh: one block per (stack, channel) system) computes every curve.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -10,17 +10,17 @@
 
 #include <hdrgpu/calibrate.hpp>
 
-#include "calibrate_kernels.hpp"
-#include "context.hpp"
+#include "calibrate_kernels.cuh"
+#include "stack_desc.hpp"
 
 namespace hdrgpu {
-namespace detail {
+namespace detail::cuda {
 namespace {
 
-using debevec_gpu::job;
-using debevec_gpu::shared_bytes;
-using debevec_gpu::solve_params;
-using debevec_gpu::tri;
+using debevec_solve::job;
+using debevec_solve::shared_bytes;
+using debevec_solve::solve_params;
+using debevec_solve::tri;
 
 constexpr int kThreads = 512;     // per system
 constexpr int kMaxBatch = 16384;                                // stacks per launch
@@ -34,7 +34,7 @@ struct gather_job {
 
 __global__ void __launch_bounds__(kThreads) debevec_solve_kernel(solve_params p) {
   extern __shared__ double smem[];
-  debevec_gpu::solve_systems(p, smem);
+  debevec_solve::solve_systems(p, smem);
 }
 
 /// Copies the sample levels of device-resident stacks into the levels array, one block per stack.
@@ -86,15 +86,15 @@ class blob {
 };
 
 const char* status_text(int status) {
-  return status == debevec_gpu::status_empty ? ": CalibrateDebevec system is empty or not finite"
+  return status == debevec_solve::status_empty ? ": CalibrateDebevec system is empty or not finite"
                                               : ": CalibrateDebevec system is singular";
 }
 
 /// Rows kept in global memory so the rest of the matrix and the tables fit the device's shared memory.
 int global_rows_for(const cudaDeviceProp& props) {
-  for (int r = 0; r < debevec_gpu::kUnknowns; ++r)
+  for (int r = 0; r < debevec_solve::kUnknowns; ++r)
     if (shared_bytes(r) <= props.sharedMemPerBlockOptin) return r;
-  return debevec_gpu::kUnknowns;
+  return debevec_solve::kUnknowns;
 }
 
 /// Validates and solves stacks[0..n); `rethrow` makes the first bad stack throw (the single-stack API).
@@ -218,10 +218,10 @@ void debevec_batch(cuda_context& ctx, std::span<const exposure_stack<std::uint8_
     const exposure_stack<std::uint8_t>& stack = stacks[std::size_t(job_stack[k])];
     calibration_result& r = results[job_stack[k]];
     const int C = jobs[k].channels;
-    int bad = debevec_gpu::status_ok;
+    int bad = debevec_solve::status_ok;
     for (int c = 0; c < C; ++c, ++sys)
-      if (bad == debevec_gpu::status_ok) bad = status[sys];
-    if (bad != debevec_gpu::status_ok) {
+      if (bad == debevec_solve::status_ok) bad = status[sys];
+    if (bad != debevec_solve::status_ok) {
       if (rethrow) throw invalid_argument(stack.label() + status_text(bad));
       r.error = stack.label() + status_text(bad);
       continue;
@@ -232,21 +232,21 @@ void debevec_batch(cuda_context& ctx, std::span<const exposure_stack<std::uint8_
 }
 
 }  // namespace
-}  // namespace detail
+}  // namespace detail::cuda
 
 response_curve calibrate_debevec(const cuda_executor& exec, const exposure_stack<std::uint8_t>& stack,
                                  const calibrate_debevec_options& opts) {
-  detail::cuda_context& ctx = exec.context();
+  detail::cuda::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
   calibration_result r;
-  detail::debevec_batch(ctx, std::span<const exposure_stack<std::uint8_t>>(&stack, 1), opts, true, &r);
+  detail::cuda::debevec_batch(ctx, std::span<const exposure_stack<std::uint8_t>>(&stack, 1), opts, true, &r);
   return std::move(r.response);
 }
 
 std::vector<calibration_result> calibrate_debevec_batch(const cuda_executor& exec,
                                                         std::span<const exposure_stack<std::uint8_t>> stacks,
                                                         const calibrate_debevec_options& opts) {
-  detail::cuda_context& ctx = exec.context();
+  detail::cuda::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
   std::vector<calibration_result> results(stacks.size());
   // Launches of at most kMaxBatch stacks and about kMaxLevelBytes of sample levels (an upper bound:
@@ -254,13 +254,13 @@ std::vector<calibration_result> calibrate_debevec_batch(const cuda_executor& exe
   std::size_t first = 0;
   while (first < stacks.size()) {
     std::size_t n = 0, bytes = 0;
-    while (first + n < stacks.size() && n < std::size_t(detail::kMaxBatch) &&
-           (n == 0 || bytes < detail::kMaxLevelBytes)) {
+    while (first + n < stacks.size() && n < std::size_t(detail::cuda::kMaxBatch) &&
+           (n == 0 || bytes < detail::cuda::kMaxLevelBytes)) {
       const exposure_stack<std::uint8_t>& s = stacks[first + n];
       if (!s.empty()) bytes += std::size_t(std::max(opts.samples, 1)) * s.size() * std::size_t(s[0].channels());
       ++n;
     }
-    detail::debevec_batch(ctx, stacks.subspan(first, n), opts, false, results.data() + first);
+    detail::cuda::debevec_batch(ctx, stacks.subspan(first, n), opts, false, results.data() + first);
     first += n;
   }
   return results;

@@ -8,11 +8,11 @@
 
 #include <hdrgpu/calibrate.hpp>
 
-#include "context.hpp"
+#include "stack_desc.hpp"
 #include "merge_kernels.hpp"
 
 namespace hdrgpu {
-namespace detail {
+namespace detail::cuda {
 namespace {
 
 constexpr int kLevels = 256;
@@ -106,11 +106,11 @@ __global__ void robertson_numerator_kernel(stack_desc<std::uint8_t> s, const flo
 }
 
 }  // namespace
-}  // namespace detail
+}  // namespace detail::cuda
 
 response_curve calibrate_robertson(const cuda_executor& exec, const exposure_stack<std::uint8_t>& stack,
                                    const calibrate_robertson_options& opts, radiance_map* radiance) {
-  detail::cuda_context& ctx = exec.context();
+  detail::cuda::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
   stack.validate();
   if (opts.max_iter < 1) throw invalid_argument(stack.label() + ": CalibrateRobertson needs max_iter >= 1");
@@ -124,29 +124,29 @@ response_curve calibrate_robertson(const cuda_executor& exec, const exposure_sta
   if (C != 1 && C != 3 && C != 4)
     throw invalid_argument(stack.label() + ": unsupported channel count " + std::to_string(C));
   const int W = stack.width(), H = stack.height();
-  constexpr int L = detail::kLevels;
+  constexpr int L = detail::cuda::kLevels;
   const std::size_t bins = std::size_t(L) * C, values = std::size_t(W) * H * C;
 
-  const detail::sync_on_unwind guard(ctx);
-  const detail::device_stack<std::uint8_t> ds = detail::to_device(ctx, stack);
+  const detail::cuda::sync_on_unwind guard(ctx);
+  const detail::cuda::device_stack<std::uint8_t> ds = detail::cuda::to_device(ctx, stack);
   const std::vector<float> weight = detail::robertson_lut(L);
-  detail::device_buffer<float> d_weight(ctx, L), d_wresp(ctx, bins), d_e(ctx, values);
-  detail::device_buffer<unsigned long long> d_count(ctx, bins);
-  detail::device_buffer<double> d_sums(ctx, bins);
+  detail::cuda::device_buffer<float> d_weight(ctx, L), d_wresp(ctx, bins), d_e(ctx, values);
+  detail::cuda::device_buffer<unsigned long long> d_count(ctx, bins);
+  detail::cuda::device_buffer<double> d_sums(ctx, bins);
   d_weight.upload(weight.data(), weight.size());
   // A few blocks per SM: each flushes its 256 * C partial sums with global atomics, so fewer is cheaper;
   // enough that no block's 32-bit level counts can overflow.
   const std::size_t samples = values * stack.size();
   const unsigned min_grid = unsigned(samples / (std::size_t(1) << 31) + 1);
   const unsigned grid = std::max(
-      min_grid, std::min(detail::grid_for(ctx, values, detail::kBlock), unsigned(ctx.props().multiProcessorCount) * 4u));
+      min_grid, std::min(detail::cuda::grid_for(ctx, values, detail::cuda::kBlock), unsigned(ctx.props().multiProcessorCount) * 4u));
 
   d_count.zero();
-  detail::level_count_kernel<<<grid, detail::kBlock, bins * sizeof(unsigned int), ctx.stream()>>>(ds.desc,
+  detail::cuda::level_count_kernel<<<grid, detail::cuda::kBlock, bins * sizeof(unsigned int), ctx.stream()>>>(ds.desc,
                                                                                                   d_count.data());
   HDRGPU_CUDA_CHECK_LAUNCH();
   std::vector<unsigned long long> count64(bins);
-  detail::download_sync(ctx, d_count.data(), bins, count64.data());
+  detail::cuda::download_sync(ctx, d_count.data(), bins, count64.data());
   const std::vector<std::uint64_t> count(count64.begin(), count64.end());
   bool all_observed = true;
   for (auto n : count) all_observed = all_observed && n > 0;
@@ -157,12 +157,12 @@ response_curve calibrate_robertson(const cuda_executor& exec, const exposure_sta
   for (int iter = 0; iter < opts.max_iter; ++iter) {
     const std::vector<float> wresp = detail::weighted_response_lut(f, weight);
     d_wresp.upload(wresp.data(), wresp.size());
-    detail::launch_merge_robertson_u8(ctx, ds.desc, d_weight.data(), d_wresp.data(), d_e.data());
+    detail::cuda::launch_merge_robertson_u8(ctx, ds.desc, d_weight.data(), d_wresp.data(), d_e.data());
     d_sums.zero();
-    detail::robertson_numerator_kernel<<<grid, detail::kBlock, bins * sizeof(double), ctx.stream()>>>(
+    detail::cuda::robertson_numerator_kernel<<<grid, detail::cuda::kBlock, bins * sizeof(double), ctx.stream()>>>(
         ds.desc, d_e.data(), d_sums.data());
     HDRGPU_CUDA_CHECK_LAUNCH();
-    detail::download_sync(ctx, d_sums.data(), bins, fresh.data());
+    detail::cuda::download_sync(ctx, d_sums.data(), bins, fresh.data());
     for (std::size_t b = 0; b < bins; ++b)
       if (count[b]) fresh[b] = fresh[b] / double(count[b]);
     const double diff = detail::cpu::robertson_update(fresh, count, C, f, stack.label());
@@ -170,7 +170,7 @@ response_curve calibrate_robertson(const cuda_executor& exec, const exposure_sta
   }
   if (radiance) {
     radiance_map e = ctx.new_image<float>(W, H, C, stack.order());
-    detail::download_sync(ctx, d_e.data(), values, e.data());
+    detail::cuda::download_sync(ctx, d_e.data(), values, e.data());
     *radiance = std::move(e);
   }
   return f;

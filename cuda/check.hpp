@@ -7,7 +7,7 @@
 
 #include <hdrgpu/error.hpp>
 
-namespace hdrgpu::detail {
+namespace hdrgpu::detail::cuda {
 
 /// Errors after which the CUDA context is unusable: every later call in this process fails with them.
 inline bool is_sticky(cudaError_t code) noexcept {
@@ -48,12 +48,12 @@ inline void release_checked(cudaError_t code) noexcept {
   if (code != cudaSuccess) (void)cudaGetLastError();
 }
 
-}  // namespace hdrgpu::detail
+}  // namespace hdrgpu::detail::cuda
 
 #define HDRGPU_CUDA_CHECK(expr)                                                         \
   do {                                                                                  \
     const cudaError_t hdrgpu_err_ = (expr);                                             \
-    if (hdrgpu_err_ != cudaSuccess) ::hdrgpu::detail::throw_cuda(hdrgpu_err_, #expr, __FILE__, __LINE__); \
+    if (hdrgpu_err_ != cudaSuccess) ::hdrgpu::detail::cuda::throw_cuda(hdrgpu_err_, #expr, __FILE__, __LINE__); \
   } while (0)
 
 /// Checks a kernel launch (configuration errors surface here; execution errors at the next sync).

@@ -10,10 +10,10 @@
 #include <hdrgpu/convert.hpp>
 #include <hdrgpu/cuda_diagnostics.hpp>
 
-#include "context.hpp"
+#include "device_memory.hpp"
 
 namespace hdrgpu {
-namespace detail {
+namespace detail::cuda {
 namespace {
 
 constexpr unsigned convert_block = 256;
@@ -129,11 +129,15 @@ void check_device_pair(const image_view<const float>& src, int dst_width, int ds
 }
 
 }  // namespace
+}  // namespace detail::cuda
+
+// The diagnostics of cuda_diagnostics.hpp (public, in hdrgpu::detail).
+namespace detail {
 
 // ---- cuda_diagnostics.hpp ---------------------------------------------------------------------------------
 
 void copy_to_device(const cuda_executor& exec, void* device_dst, const void* host_src, std::size_t bytes) {
-  cuda_context& ctx = exec.context();
+  cuda::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
   if (!bytes) return;
   HDRGPU_CUDA_CHECK(cudaMemcpyAsync(device_dst, host_src, bytes, cudaMemcpyHostToDevice, ctx.stream()));
@@ -141,7 +145,7 @@ void copy_to_device(const cuda_executor& exec, void* device_dst, const void* hos
 }
 
 void copy_to_host(const cuda_executor& exec, void* host_dst, const void* device_src, std::size_t bytes) {
-  cuda_context& ctx = exec.context();
+  cuda::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
   if (!bytes) return;
   HDRGPU_CUDA_CHECK(cudaMemcpyAsync(host_dst, device_src, bytes, cudaMemcpyDeviceToHost, ctx.stream()));
@@ -149,7 +153,7 @@ void copy_to_host(const cuda_executor& exec, void* host_dst, const void* device_
 }
 
 void copy_on_device(const cuda_executor& exec, void* device_dst, const void* device_src, std::size_t bytes) {
-  cuda_context& ctx = exec.context();
+  cuda::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
   if (!bytes) return;
   HDRGPU_CUDA_CHECK(cudaMemcpyAsync(device_dst, device_src, bytes, cudaMemcpyDeviceToDevice, ctx.stream()));
@@ -165,13 +169,13 @@ struct event_pair {
     HDRGPU_CUDA_CHECK(cudaEventCreate(&start));
     const cudaError_t e = cudaEventCreate(&stop);
     if (e != cudaSuccess) {
-      release_checked(cudaEventDestroy(start));
+      cuda::release_checked(cudaEventDestroy(start));
       HDRGPU_CUDA_CHECK(e);
     }
   }
   ~event_pair() {
-    release_checked(cudaEventDestroy(start));
-    release_checked(cudaEventDestroy(stop));
+    cuda::release_checked(cudaEventDestroy(start));
+    cuda::release_checked(cudaEventDestroy(stop));
   }
   event_pair(const event_pair&) = delete;
   event_pair& operator=(const event_pair&) = delete;
@@ -187,7 +191,7 @@ struct event_pair {
 
 double time_enqueued_ms(const cuda_executor& exec, const std::function<void()>& enqueue, int reps) {
   HDRGPU_EXPECTS(reps > 0, "time_enqueued_ms: reps must be > 0");
-  cuda_context& ctx = exec.context();
+  cuda::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
   const event_pair ev;
   HDRGPU_CUDA_CHECK(cudaEventRecord(ev.start, ctx.stream()));
@@ -198,9 +202,9 @@ double time_enqueued_ms(const cuda_executor& exec, const std::function<void()>& 
 
 double measure_device_copy_gbps(const cuda_executor& exec, std::size_t bytes) {
   HDRGPU_EXPECTS(bytes > 0, "measure_device_copy_gbps: bytes must be > 0");
-  cuda_context& ctx = exec.context();
+  cuda::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
-  device_buffer<unsigned char> a(ctx, bytes), b(ctx, bytes);
+  cuda::device_buffer<unsigned char> a(ctx, bytes), b(ctx, bytes);
   a.zero();
   HDRGPU_CUDA_CHECK(cudaMemcpyAsync(b.data(), a.data(), bytes, cudaMemcpyDeviceToDevice, ctx.stream()));  // warm-up
   const event_pair ev;
@@ -221,69 +225,69 @@ double measure_device_copy_gbps(const cuda_executor& exec, std::size_t bytes) {
 
 image<std::uint16_t> to_half(const cuda_executor& exec, image_view<const float> src) {
   HDRGPU_EXPECTS(!src.empty(), "to_half: empty image");
-  if (src.space() == memory_space::device) detail::check_rows_aligned<float>(src.data(), src.row_bytes(), "to_half");
-  detail::cuda_context& ctx = exec.context();
+  if (src.space() == memory_space::device) detail::cuda::check_rows_aligned<float>(src.data(), src.row_bytes(), "to_half");
+  detail::cuda::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
   image<std::uint16_t> out = ctx.new_image<std::uint16_t>(src.width(), src.height(), src.channels(), src.order());
-  const detail::sync_on_unwind guard(ctx);
-  const detail::device_source in = detail::source_on_device(ctx, src);
-  detail::device_buffer<std::uint16_t> d_out(ctx, out.size());
+  const detail::cuda::sync_on_unwind guard(ctx);
+  const detail::cuda::device_source in = detail::cuda::source_on_device(ctx, src);
+  detail::cuda::device_buffer<std::uint16_t> d_out(ctx, out.size());
   const long long row_bytes = (long long)(std::size_t(src.width()) * src.channels() * sizeof(std::uint16_t));
-  detail::enqueue_half(ctx, in.view, {d_out.data(), row_bytes}, src.width(), src.height(), src.channels());
-  detail::download_sync(ctx, d_out.data(), d_out.size(), out.data());
+  detail::cuda::enqueue_half(ctx, in.view, {d_out.data(), row_bytes}, src.width(), src.height(), src.channels());
+  detail::cuda::download_sync(ctx, d_out.data(), d_out.size(), out.data());
   return out;
 }
 
 void to_half(const cuda_executor& exec, image_view<const float> src, image_view<std::uint16_t> dst) {
-  detail::check_device_pair(src, dst.width(), dst.height(), dst.channels(), src.channels(), dst.empty(), dst.space(),
+  detail::cuda::check_device_pair(src, dst.width(), dst.height(), dst.channels(), src.channels(), dst.empty(), dst.space(),
                             "to_half");
-  detail::check_rows_aligned<std::uint16_t>(dst.data(), dst.row_bytes(), "to_half");
-  detail::cuda_context& ctx = exec.context();
+  detail::cuda::check_rows_aligned<std::uint16_t>(dst.data(), dst.row_bytes(), "to_half");
+  detail::cuda::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
-  detail::enqueue_half(ctx, {src.data(), (long long)src.row_bytes()}, {dst.data(), (long long)dst.row_bytes()},
+  detail::cuda::enqueue_half(ctx, {src.data(), (long long)src.row_bytes()}, {dst.data(), (long long)dst.row_bytes()},
                        src.width(), src.height(), src.channels());
 }
 
 image<std::uint8_t> to_rgbe(const cuda_executor& exec, image_view<const float> src) {
   HDRGPU_EXPECTS(!src.empty(), "to_rgbe: empty image");
-  if (src.space() == memory_space::device) detail::check_rows_aligned<float>(src.data(), src.row_bytes(), "to_rgbe");
-  detail::cuda_context& ctx = exec.context();
+  if (src.space() == memory_space::device) detail::cuda::check_rows_aligned<float>(src.data(), src.row_bytes(), "to_rgbe");
+  detail::cuda::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
   image<std::uint8_t> out = ctx.new_image<std::uint8_t>(src.width(), src.height(), 4, channel_order::rgb);
-  const detail::sync_on_unwind guard(ctx);
-  const detail::device_source in = detail::source_on_device(ctx, src);
-  detail::device_buffer<std::uint8_t> d_out(ctx, out.size());
-  detail::enqueue_rgbe(ctx, in.view, {d_out.data(), (long long)src.width() * 4}, src.width(), src.height(),
+  const detail::cuda::sync_on_unwind guard(ctx);
+  const detail::cuda::device_source in = detail::cuda::source_on_device(ctx, src);
+  detail::cuda::device_buffer<std::uint8_t> d_out(ctx, out.size());
+  detail::cuda::enqueue_rgbe(ctx, in.view, {d_out.data(), (long long)src.width() * 4}, src.width(), src.height(),
                        src.channels(), src.order());
-  detail::download_sync(ctx, d_out.data(), d_out.size(), out.data());
+  detail::cuda::download_sync(ctx, d_out.data(), d_out.size(), out.data());
   return out;
 }
 
 sample_census census(const cuda_executor& exec, image_view<const float> img) {
   HDRGPU_EXPECTS(!img.empty(), "census: empty image");
-  if (img.space() == memory_space::device) detail::check_rows_aligned<float>(img.data(), img.row_bytes(), "census");
-  detail::cuda_context& ctx = exec.context();
+  if (img.space() == memory_space::device) detail::cuda::check_rows_aligned<float>(img.data(), img.row_bytes(), "census");
+  detail::cuda::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
-  const detail::sync_on_unwind guard(ctx);
-  const detail::device_source in = detail::source_on_device(ctx, img);
-  detail::device_buffer<unsigned long long> count(ctx, 2);
+  const detail::cuda::sync_on_unwind guard(ctx);
+  const detail::cuda::device_source in = detail::cuda::source_on_device(ctx, img);
+  detail::cuda::device_buffer<unsigned long long> count(ctx, 2);
   count.zero();
   const long long row_len = (long long)img.width() * img.channels(), n = row_len * img.height();
-  detail::census_kernel<<<detail::grid_for(ctx, std::size_t(n), detail::convert_block), detail::convert_block, 0,
+  detail::cuda::census_kernel<<<detail::cuda::grid_for(ctx, std::size_t(n), detail::cuda::convert_block), detail::cuda::convert_block, 0,
                           ctx.stream()>>>(in.view, row_len, n, count.data());
   HDRGPU_CUDA_CHECK_LAUNCH();
   unsigned long long host[2] = {0, 0};
-  detail::download_sync(ctx, count.data(), 2, host);
+  detail::cuda::download_sync(ctx, count.data(), 2, host);
   return {std::size_t(host[0]), std::size_t(host[1])};
 }
 
 std::size_t count_nonfinite(const cuda_executor& exec, image_view<const float> img) { return census(exec, img).nonfinite; }
 
 void to_rgbe(const cuda_executor& exec, image_view<const float> src, image_view<std::uint8_t> dst) {
-  detail::check_device_pair(src, dst.width(), dst.height(), dst.channels(), 4, dst.empty(), dst.space(), "to_rgbe");
-  detail::cuda_context& ctx = exec.context();
+  detail::cuda::check_device_pair(src, dst.width(), dst.height(), dst.channels(), 4, dst.empty(), dst.space(), "to_rgbe");
+  detail::cuda::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
-  detail::enqueue_rgbe(ctx, {src.data(), (long long)src.row_bytes()}, {dst.data(), (long long)dst.row_bytes()},
+  detail::cuda::enqueue_rgbe(ctx, {src.data(), (long long)src.row_bytes()}, {dst.data(), (long long)dst.row_bytes()},
                        src.width(), src.height(), src.channels(), src.order());
 }
 

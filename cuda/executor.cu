@@ -6,7 +6,7 @@
 
 #include <hdrgpu/executor.hpp>
 
-#include "context.hpp"
+#include "device_memory.hpp"
 
 namespace hdrgpu {
 
@@ -31,7 +31,7 @@ class pool_memory_resource final : public device_memory_resource {
     std::uint64_t keep = std::numeric_limits<std::uint64_t>::max();
     const cudaError_t e = cudaMemPoolSetAttribute(pool_, cudaMemPoolAttrReleaseThreshold, &keep);
     if (e != cudaSuccess) {
-      detail::release_checked(cudaMemPoolDestroy(pool_));
+      detail::cuda::release_checked(cudaMemPoolDestroy(pool_));
       HDRGPU_CUDA_CHECK(e);
     }
 #endif
@@ -40,7 +40,7 @@ class pool_memory_resource final : public device_memory_resource {
     // Memory still in use (or freed in stream order but not yet reached) keeps the pool alive until
     // it is returned; cudaMemPoolDestroy does not wait for it.
 #if !HDRGPU_CUDA_EMULATED
-    if (pool_) detail::release_checked(cudaMemPoolDestroy(pool_));
+    if (pool_) detail::cuda::release_checked(cudaMemPoolDestroy(pool_));
 #endif
   }
   pool_memory_resource(const pool_memory_resource&) = delete;
@@ -58,12 +58,12 @@ class pool_memory_resource final : public device_memory_resource {
       (void)cudaGetLastError();
       if (e == cudaErrorMemoryAllocation)
         throw out_of_memory(int(e), "CUDA out of memory: could not allocate " + std::to_string(bytes >> 20) + " MiB");
-      detail::throw_cuda(e, "cudaMallocFromPoolAsync", __FILE__, __LINE__);
+      detail::cuda::throw_cuda(e, "cudaMallocFromPoolAsync", __FILE__, __LINE__);
     }
     return p;
   }
   void deallocate(void* p, std::size_t, void* stream) noexcept override {
-    detail::release_checked(cudaFreeAsync(p, static_cast<cudaStream_t>(stream)));
+    detail::cuda::release_checked(cudaFreeAsync(p, static_cast<cudaStream_t>(stream)));
   }
 
  private:
@@ -81,7 +81,7 @@ int checked_device(int device) {
 
 }  // namespace
 
-namespace detail {
+namespace detail::cuda {
 
 cuda_context::~cuda_context() {
   // Lanes and cached tables free their memory in this stream's order: before the stream goes.
@@ -126,13 +126,13 @@ const float* table_cache::find_or_add(cuda_context& ctx, std::uint64_t tag, std:
   return e->table.data();
 }
 
-}  // namespace detail
+}  // namespace detail::cuda
 
 void cuda_bind_thread(int device) { HDRGPU_CUDA_CHECK(cudaSetDevice(checked_device(device))); }
 
 std::shared_ptr<device_memory_resource> default_device_memory_resource(int device) {
   checked_device(device);
-  const detail::device_scope scope(device);
+  const detail::cuda::device_scope scope(device);
   return std::make_shared<pool_memory_resource>(device);
 }
 
@@ -141,14 +141,14 @@ cuda_executor::cuda_executor(options opts) {
   if (opts.staging_bytes < (std::size_t(1) << 16))
     throw invalid_argument("cuda_executor: staging_bytes must be at least 64 KiB, got " +
                            std::to_string(opts.staging_bytes));
-  const detail::device_scope scope(device);
+  const detail::cuda::device_scope scope(device);
   // The memory resource first: if it throws, no owned stream has been created yet to leak.
   auto memory = opts.memory ? opts.memory : std::make_shared<pool_memory_resource>(device);
   cudaStream_t stream = static_cast<cudaStream_t>(opts.stream);
   const bool owns = stream == nullptr;
   if (owns) HDRGPU_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
   opts.device = device;
-  ctx_ = std::make_shared<detail::cuda_context>(opts, stream, owns, std::move(memory));
+  ctx_ = std::make_shared<detail::cuda::cuda_context>(opts, stream, owns, std::move(memory));
   cudaDeviceProp props{};
   HDRGPU_CUDA_CHECK(cudaGetDeviceProperties(&props, device));
   ctx_->set_props(props);

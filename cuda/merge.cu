@@ -1,6 +1,6 @@
 // MergeDebevec and MergeRobertson on the GPU: one fused pass; a thread merges 4 consecutive pixels of packed
 // data (1 of pitched data), walking the N exposures (lookup, weight, accumulate) and writing the finished
-// radiance once, with the same per-pixel maths and LUTs as the CPU backend (include/hdrgpu/cpu/merge.hpp);
+// radiance once, with the same per-pixel maths and LUTs as the CPU backend (include/hdrgpu/detail/cpu/merge.hpp);
 // the LUTs are cached in the executor, Debevec's hat weights computed.
 #include <cmath>
 #include <cstdint>
@@ -8,14 +8,15 @@
 #include <type_traits>
 #include <vector>
 
-#include <hdrgpu/cpu/lut.hpp>
+#include <hdrgpu/detail/lut.hpp>
 #include <hdrgpu/merge.hpp>
 
-#include "context.hpp"
+#include "instances.hpp"
+#include "stack_desc.hpp"
 #include "merge_kernels.hpp"
 
 namespace hdrgpu {
-namespace detail {
+namespace detail::cuda {
 namespace {
 
 constexpr unsigned merge_block = 256;
@@ -238,7 +239,7 @@ void launch_debevec(cuda_context& ctx, const stack_desc<T>& s, const log_times& 
   const bool quads = quad_path(s, out);
   const std::size_t items = quads ? (pixel_count(s.width, s.height) + kQuad - 1) / kQuad : pixel_count(s.width, s.height);
   const unsigned grid = grid_for(ctx, items, merge_block);
-  cpu::with_channels(s.channels, [&]<int C>() {
+  with_channels(s.channels, [&]<int C>() {
     debevec_kernel<T, C><<<grid, merge_block, 0, ctx.stream()>>>(s, lt, profile, log_resp, out, quads);
     HDRGPU_CUDA_CHECK_LAUNCH();
   });
@@ -250,7 +251,7 @@ void launch_robertson(cuda_context& ctx, const stack_desc<T>& s, const float* we
   const bool quads = quad_path(s, out);
   const std::size_t items = quads ? (pixel_count(s.width, s.height) + kQuad - 1) / kQuad : pixel_count(s.width, s.height);
   const unsigned grid = grid_for(ctx, items, merge_block);
-  cpu::with_channels(s.channels, [&]<int C>() {
+  with_channels(s.channels, [&]<int C>() {
     robertson_kernel<T, C><<<grid, merge_block, 0, ctx.stream()>>>(s, weight, weighted, out, quads);
     HDRGPU_CUDA_CHECK_LAUNCH();
   });
@@ -274,7 +275,7 @@ struct debevec_tables {
 template <class T>
 debevec_tables make_debevec_tables(cuda_context& ctx, const exposure_stack<T>& stack, const response_curve& response) {
   const int levels = pixel_traits<T>::levels;
-  (void)cpu::checked_response(response, levels, stack.channels(), stack.order(), stack.label());
+  (void)detail::checked_response(response, levels, stack.channels(), stack.order(), stack.label());
   if (stack.size() > std::size_t(max_device_exposures))
     throw invalid_argument(stack.label() + ": " + std::to_string(stack.size()) +
                            " exposures; the CUDA backend takes at most " + std::to_string(max_device_exposures));
@@ -294,7 +295,7 @@ struct robertson_tables {
 template <class T>
 robertson_tables make_robertson_tables(cuda_context& ctx, const exposure_stack<T>& stack, const response_curve& response) {
   const int levels = pixel_traits<T>::levels;
-  (void)cpu::checked_response(response, levels, stack.channels(), stack.order(), stack.label());
+  (void)detail::checked_response(response, levels, stack.channels(), stack.order(), stack.label());
   robertson_tables t;
   t.weight = ctx.tables().find_or_add(ctx, table_tag(table_kind::robertson_weight, levels, 1, channel_order::rgb,
                                                      channel_order::rgb),
@@ -342,79 +343,67 @@ void launch_merge_robertson_u8(cuda_context& ctx, const stack_desc<std::uint8_t>
   launch_robertson(ctx, stack, d_weight, d_weighted_resp, packed_out(d_out, stack.width, stack.channels));
 }
 
-}  // namespace detail
+}  // namespace detail::cuda
 
 template <sample_type T>
 radiance_map merge_debevec(const cuda_executor& exec, const exposure_stack<T>& stack, const response_curve& response,
                            const merge_debevec_options& opts) {
-  detail::cuda_context& ctx = exec.context();
+  detail::cuda::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
   stack.validate();
-  detail::check_device_alignment(stack);
-  const detail::debevec_tables tables = detail::make_debevec_tables(ctx, stack, response);
-  const detail::sync_on_unwind guard(ctx);
-  const auto dev = detail::to_device(ctx, stack);
+  detail::cuda::check_device_alignment(stack);
+  const detail::cuda::debevec_tables tables = detail::cuda::make_debevec_tables(ctx, stack, response);
+  const detail::cuda::sync_on_unwind guard(ctx);
+  const auto dev = detail::cuda::to_device(ctx, stack);
   radiance_map out = ctx.new_image<float>(stack.width(), stack.height(), stack.channels(), stack.order());
-  detail::device_buffer<float> d_out(ctx, out.size());
-  detail::launch_debevec(ctx, dev.desc, tables.lt, opts.profile, tables.log_resp,
-                         detail::packed_out(d_out.data(), out.width(), out.channels()));
-  detail::download_sync(ctx, d_out.data(), out.size(), out.data());
+  detail::cuda::device_buffer<float> d_out(ctx, out.size());
+  detail::cuda::launch_debevec(ctx, dev.desc, tables.lt, opts.profile, tables.log_resp,
+                         detail::cuda::packed_out(d_out.data(), out.width(), out.channels()));
+  detail::cuda::download_sync(ctx, d_out.data(), out.size(), out.data());
   return out;
 }
 
 template <sample_type T>
 void merge_debevec(const cuda_executor& exec, const exposure_stack<T>& stack, const response_curve& response,
                    image_view<float> out, const merge_debevec_options& opts) {
-  detail::cuda_context& ctx = exec.context();
+  detail::cuda::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
-  detail::check_device_io(stack, out, "merge_debevec");
-  const detail::debevec_tables tables = detail::make_debevec_tables(ctx, stack, response);
-  const auto dev = detail::to_device(ctx, stack);  // device views: used in place, nothing copied
-  detail::launch_debevec(ctx, dev.desc, tables.lt, opts.profile, tables.log_resp,
+  detail::cuda::check_device_io(stack, out, "merge_debevec");
+  const detail::cuda::debevec_tables tables = detail::cuda::make_debevec_tables(ctx, stack, response);
+  const auto dev = detail::cuda::to_device(ctx, stack);  // device views: used in place, nothing copied
+  detail::cuda::launch_debevec(ctx, dev.desc, tables.lt, opts.profile, tables.log_resp,
                          {out.data(), (long long)out.row_bytes()});
 }
 
 template <sample_type T>
 radiance_map merge_robertson(const cuda_executor& exec, const exposure_stack<T>& stack,
                              const response_curve& response) {
-  detail::cuda_context& ctx = exec.context();
+  detail::cuda::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
   stack.validate();
-  detail::check_device_alignment(stack);
-  const detail::robertson_tables tables = detail::make_robertson_tables(ctx, stack, response);
-  const detail::sync_on_unwind guard(ctx);
-  const auto dev = detail::to_device(ctx, stack);
+  detail::cuda::check_device_alignment(stack);
+  const detail::cuda::robertson_tables tables = detail::cuda::make_robertson_tables(ctx, stack, response);
+  const detail::cuda::sync_on_unwind guard(ctx);
+  const auto dev = detail::cuda::to_device(ctx, stack);
   radiance_map out = ctx.new_image<float>(stack.width(), stack.height(), stack.channels(), stack.order());
-  detail::device_buffer<float> d_out(ctx, out.size());
-  detail::launch_robertson(ctx, dev.desc, tables.weight, tables.weighted,
-                           detail::packed_out(d_out.data(), out.width(), out.channels()));
-  detail::download_sync(ctx, d_out.data(), out.size(), out.data());
+  detail::cuda::device_buffer<float> d_out(ctx, out.size());
+  detail::cuda::launch_robertson(ctx, dev.desc, tables.weight, tables.weighted,
+                           detail::cuda::packed_out(d_out.data(), out.width(), out.channels()));
+  detail::cuda::download_sync(ctx, d_out.data(), out.size(), out.data());
   return out;
 }
 
 template <sample_type T>
 void merge_robertson(const cuda_executor& exec, const exposure_stack<T>& stack, const response_curve& response,
                      image_view<float> out) {
-  detail::cuda_context& ctx = exec.context();
+  detail::cuda::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
-  detail::check_device_io(stack, out, "merge_robertson");
-  const detail::robertson_tables tables = detail::make_robertson_tables(ctx, stack, response);
-  const auto dev = detail::to_device(ctx, stack);
-  detail::launch_robertson(ctx, dev.desc, tables.weight, tables.weighted, {out.data(), (long long)out.row_bytes()});
+  detail::cuda::check_device_io(stack, out, "merge_robertson");
+  const detail::cuda::robertson_tables tables = detail::cuda::make_robertson_tables(ctx, stack, response);
+  const auto dev = detail::cuda::to_device(ctx, stack);
+  detail::cuda::launch_robertson(ctx, dev.desc, tables.weight, tables.weighted, {out.data(), (long long)out.row_bytes()});
 }
 
-#define HDRGPU_INSTANTIATE_MERGES(T)                                                                          \
-  template radiance_map merge_debevec<T>(const cuda_executor&, const exposure_stack<T>&, const response_curve&, \
-                                         const merge_debevec_options&);                                       \
-  template void merge_debevec<T>(const cuda_executor&, const exposure_stack<T>&, const response_curve&,       \
-                                 image_view<float>, const merge_debevec_options&);                            \
-  template radiance_map merge_robertson<T>(const cuda_executor&, const exposure_stack<T>&, const response_curve&); \
-  template void merge_robertson<T>(const cuda_executor&, const exposure_stack<T>&, const response_curve&,     \
-                                   image_view<float>);
-
-HDRGPU_INSTANTIATE_MERGES(std::uint8_t)
-HDRGPU_INSTANTIATE_MERGES(std::uint16_t)
-HDRGPU_INSTANTIATE_MERGES(float)
-#undef HDRGPU_INSTANTIATE_MERGES
+HDRGPU_CUDA_SAMPLE_TYPES(HDRGPU_INSTANTIATE_CUDA_MERGES)
 
 }  // namespace hdrgpu

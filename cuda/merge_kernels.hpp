@@ -4,9 +4,9 @@
 
 #include <cstdint>
 
-#include "context.hpp"
+#include "stack_desc.hpp"
 
-namespace hdrgpu::detail {
+namespace hdrgpu::detail::cuda {
 
 /// Enqueues MergeRobertson of an 8-bit stack on ctx.stream() (asynchronous; nothing is synchronised).
 /// `stack.channels` must be 1, 3 or 4 and `stack.n` >= 1. Device inputs, built by the caller:
@@ -19,4 +19,4 @@ namespace hdrgpu::detail {
 void launch_merge_robertson_u8(cuda_context& ctx, const stack_desc<std::uint8_t>& stack, const float* d_weight,
                                const float* d_weighted_resp, float* d_out);
 
-}  // namespace hdrgpu::detail
+}  // namespace hdrgpu::detail::cuda

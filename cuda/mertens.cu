@@ -1,4 +1,4 @@
-// MergeMertens on the CUDA executor, in the CPU backend's order (include/hdrgpu/cpu/mertens.hpp):
+// MergeMertens on the CUDA executor, in the CPU backend's order (include/hdrgpu/detail/cpu/mertens.hpp):
 // per-pixel weight sums over all images, then per image (in input order) its normalised weight and f32
 // image, their Gaussian pyramids, and the Laplacian bands blended into the result pyramid, which is
 // collapsed at the end. Every kernel computes each output sample with the CPU's f32 operations, so the
@@ -10,11 +10,12 @@
 
 #include <hdrgpu/mertens.hpp>
 
-#include "context.hpp"
-#include "mertens_steps.cuh"
+#include "instances.hpp"
+#include "stack_desc.hpp"
+#include "mertens_steps.hpp"
 
 namespace hdrgpu {
-namespace detail::gpu {
+namespace detail::cuda {
 namespace {
 
 /// Visits every (x, y) of a width x height image from a grid_2d launch, grid-stride in both axes so any size
@@ -178,44 +179,33 @@ void fuse_async(const cuda_executor& exec, std::span<const image_view<const T>> 
 }
 
 }  // namespace
-}  // namespace detail::gpu
+}  // namespace detail::cuda
 
 template <sample_type T>
 image<float> merge_mertens(const cuda_executor& exec, std::span<const image_view<const T>> images,
                            const mertens_options& opts) {
-  return detail::gpu::fuse_sync<T>(exec, images, opts, "merge_mertens");
+  return detail::cuda::fuse_sync<T>(exec, images, opts, "merge_mertens");
 }
 
 template <sample_type T>
 image<float> merge_mertens(const cuda_executor& exec, const exposure_stack<T>& stack, const mertens_options& opts) {
   stack.validate();
-  return detail::gpu::fuse_sync<T>(exec, std::span<const image_view<const T>>(stack.views()), opts, stack.label());
+  return detail::cuda::fuse_sync<T>(exec, std::span<const image_view<const T>>(stack.views()), opts, stack.label());
 }
 
 template <sample_type T>
 void merge_mertens(const cuda_executor& exec, std::span<const image_view<const T>> images, image_view<float> out,
                    const mertens_options& opts) {
-  detail::gpu::fuse_async<T>(exec, images, out, opts, "merge_mertens");
+  detail::cuda::fuse_async<T>(exec, images, out, opts, "merge_mertens");
 }
 
 template <sample_type T>
 void merge_mertens(const cuda_executor& exec, const exposure_stack<T>& stack, image_view<float> out,
                    const mertens_options& opts) {
   stack.validate();
-  detail::gpu::fuse_async<T>(exec, std::span<const image_view<const T>>(stack.views()), out, opts, stack.label());
+  detail::cuda::fuse_async<T>(exec, std::span<const image_view<const T>>(stack.views()), out, opts, stack.label());
 }
 
-#define HDRGPU_INSTANTIATE_MERTENS(T)                                                                          \
-  template image<float> merge_mertens<T>(const cuda_executor&, std::span<const image_view<const T>>,          \
-                                         const mertens_options&);                                              \
-  template image<float> merge_mertens<T>(const cuda_executor&, const exposure_stack<T>&, const mertens_options&); \
-  template void merge_mertens<T>(const cuda_executor&, std::span<const image_view<const T>>, image_view<float>, \
-                                 const mertens_options&);                                                      \
-  template void merge_mertens<T>(const cuda_executor&, const exposure_stack<T>&, image_view<float>,           \
-                                 const mertens_options&);
-HDRGPU_INSTANTIATE_MERTENS(std::uint8_t)
-HDRGPU_INSTANTIATE_MERTENS(std::uint16_t)
-HDRGPU_INSTANTIATE_MERTENS(float)
-#undef HDRGPU_INSTANTIATE_MERTENS
+HDRGPU_CUDA_SAMPLE_TYPES(HDRGPU_INSTANTIATE_CUDA_MERTENS)
 
 }  // namespace hdrgpu

@@ -27,8 +27,8 @@ constexpr std::size_t kPage = 4096;
 
 void free_block(int device, void* p) noexcept {
   try {
-    const detail::device_scope scope(device);
-    detail::release_checked(cudaFreeHost(p));
+    const detail::cuda::device_scope scope(device);
+    detail::cuda::release_checked(cudaFreeHost(p));
   } catch (const std::exception&) {  // the device cannot even be selected: nothing left to free it with
   }
 }
@@ -72,7 +72,7 @@ void* pinned_host_pool::allocate(std::size_t bytes) {
   void* p = nullptr;
   // On the pool's device, so a reader thread does not open a context on device 0; portable: usable with
   // every device of a multi-GPU run.
-  const detail::device_scope scope(s_->device);
+  const detail::cuda::device_scope scope(s_->device);
   const cudaError_t e = cudaHostAlloc(&p, want, cudaHostAllocPortable);
   if (e != cudaSuccess) {
     (void)cudaGetLastError();

@@ -12,7 +12,7 @@
 
 #include "check.hpp"
 
-namespace hdrgpu::detail {
+namespace hdrgpu::detail::cuda {
 
 /// Whether `p` lies in page-locked host memory that the device can copy from without staging.
 inline bool is_pinned(const void* p) noexcept {
@@ -208,4 +208,4 @@ class staging_ring {
   bool pending_[2] = {false, false};
 };
 
-}  // namespace hdrgpu::detail
+}  // namespace hdrgpu::detail::cuda

@@ -13,10 +13,10 @@
 
 #include <hdrgpu/tonemap.hpp>
 
-#include "context.hpp"
+#include "device_memory.hpp"
 
 namespace hdrgpu {
-namespace detail {
+namespace detail::cuda {
 namespace {
 
 constexpr unsigned tonemap_block = 256;
@@ -109,29 +109,29 @@ void enqueue_tonemap(cuda_context& ctx, plane src, float* dst, long long dst_row
 }
 
 }  // namespace
-}  // namespace detail
+}  // namespace detail::cuda
 
 image<float> tonemap_gamma(const cuda_executor& exec, image_view<const float> src, const tonemap_options& opts) {
   HDRGPU_EXPECTS(!src.empty(), "tonemap_gamma: empty image");
-  detail::check_gamma(opts.gamma);
-  if (src.space() == memory_space::device) detail::check_rows_aligned<float>(src.data(), src.row_bytes(), "tonemap_gamma");
-  detail::cuda_context& ctx = exec.context();
+  detail::cuda::check_gamma(opts.gamma);
+  if (src.space() == memory_space::device) detail::cuda::check_rows_aligned<float>(src.data(), src.row_bytes(), "tonemap_gamma");
+  detail::cuda::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
   const int w = src.width(), h = src.height(), c = src.channels();
   image<float> out = ctx.new_image<float>(w, h, c, src.order());
-  const detail::sync_on_unwind guard(ctx);
+  const detail::cuda::sync_on_unwind guard(ctx);
   const std::size_t row_len = std::size_t(w) * std::size_t(c);
   const long long packed_row_bytes = (long long)(row_len * sizeof(float));
 
-  detail::device_buffer<float> d_out(ctx, out.size());
-  detail::device_buffer<float> d_in;
-  detail::plane in{src.data(), (long long)src.row_bytes(), (long long)row_len};
+  detail::cuda::device_buffer<float> d_out(ctx, out.size());
+  detail::cuda::device_buffer<float> d_in;
+  detail::cuda::plane in{src.data(), (long long)src.row_bytes(), (long long)row_len};
   if (src.space() == memory_space::host) {
-    d_in = detail::upload_packed(ctx, src);
+    d_in = detail::cuda::upload_packed(ctx, src);
     in = {d_in.data(), packed_row_bytes, (long long)row_len};
   }
-  detail::enqueue_tonemap(ctx, in, d_out.data(), packed_row_bytes, h, opts.gamma);
-  detail::download_sync(ctx, d_out.data(), out.size(), out.data());
+  detail::cuda::enqueue_tonemap(ctx, in, d_out.data(), packed_row_bytes, h, opts.gamma);
+  detail::cuda::download_sync(ctx, d_out.data(), out.size(), out.data());
   return out;
 }
 
@@ -143,13 +143,13 @@ void tonemap_gamma(const cuda_executor& exec, image_view<const float> src, image
                  "returning an image)");
   HDRGPU_EXPECTS(src.width() == dst.width() && src.height() == dst.height() && src.channels() == dst.channels(),
                  "tonemap_gamma: source and destination differ in size or channel count");
-  detail::check_gamma(opts.gamma);
-  detail::check_rows_aligned<float>(src.data(), src.row_bytes(), "tonemap_gamma");
-  detail::check_rows_aligned<float>(dst.data(), dst.row_bytes(), "tonemap_gamma");
-  detail::cuda_context& ctx = exec.context();
+  detail::cuda::check_gamma(opts.gamma);
+  detail::cuda::check_rows_aligned<float>(src.data(), src.row_bytes(), "tonemap_gamma");
+  detail::cuda::check_rows_aligned<float>(dst.data(), dst.row_bytes(), "tonemap_gamma");
+  detail::cuda::cuda_context& ctx = exec.context();
   const auto scope = ctx.activate();
   const long long row_len = (long long)src.width() * src.channels();
-  detail::enqueue_tonemap(ctx, {src.data(), (long long)src.row_bytes(), row_len}, dst.data(),
+  detail::cuda::enqueue_tonemap(ctx, {src.data(), (long long)src.row_bytes(), row_len}, dst.data(),
                           (long long)dst.row_bytes(), src.height(), opts.gamma);
 }
 

@@ -1,5 +1,5 @@
 // TonemapDrago, TonemapReinhard and TonemapMantiuk on the GPU. Every step of the CPU backend
-// (include/hdrgpu/cpu/tonemap_local.hpp, tonemap_mantiuk.hpp) becomes a kernel computing the same shared
+// (include/hdrgpu/detail/cpu/tonemap_local.hpp, tonemap_mantiuk.hpp) becomes a kernel computing the same shared
 // per-sample maths (detail/math/tonemap.hpp: our own f32 log/exp/pow, explicit fmaf, OpenCV's order), so
 // every per-sample value carries the CPU's bits. Statistics are deterministic two-stage reductions (fixed
 // per-thread order, a fixed tree per block, the block results combined in order by one thread); the host
@@ -21,10 +21,10 @@
 
 #include <hdrgpu/tonemap.hpp>
 
-#include "context.hpp"
+#include "device_memory.hpp"
 
 namespace hdrgpu {
-namespace detail {
+namespace detail::cuda {
 namespace {
 
 constexpr unsigned tm_block = 256;
@@ -554,34 +554,41 @@ image<float> finish(cuda_context& ctx, device_buffer<float>& out, const extrema_
   return result;
 }
 
+/// The three local tonemaps' shared prologue: the executor's device, a guard that waits for queued copies
+/// if the call throws, and the input on the device; then `body(ctx, in, w, h, npix)` returns the result.
+template <class Body>
+image<float> run_local(const cuda_executor& exec, image_view<const float> src, const char* who, Body&& body) {
+  cuda_context& ctx = exec.context();
+  const auto scope = ctx.activate();
+  const sync_on_unwind guard(ctx);
+  const local_input in = prepare(ctx, src, who);
+  return body(ctx, in, src.width(), src.height(), (long long)src.width() * src.height());
+}
+
 }  // namespace
-}  // namespace detail
+}  // namespace detail::cuda
 
 image<float> tonemap_drago(const cuda_executor& exec, image_view<const float> src, const tonemap_drago_options& opts) {
   constexpr const char* who = "tonemap_drago";
   detail::check_local_input(src, who);
   detail::check_drago(opts.gamma, opts.saturation, opts.bias);
-  detail::cuda_context& ctx = exec.context();
-  const auto scope = ctx.activate();
-  const detail::sync_on_unwind guard(ctx);
-  detail::local_input in = detail::prepare(ctx, src, who);
-  const int w = src.width(), h = src.height();
-  const long long npix = (long long)w * h;
-  const detail::drago_acc st = detail::reduce_all<detail::drago_acc>(ctx, detail::drago_stats_body{in.src, in.norm, in.blue}, npix);
-  const float lavg = expf(float(st.sum_log) / float(std::size_t(npix)));
-  const float inv_mean = float(1.0 / double(lavg));
-  const float ymax_n = st.max_y * inv_mean;
-  if (!(ymax_n > 0.0f)) {
-    image<float> black = ctx.new_image<float>(w, h, 3, src.order());
-    std::fill(black.data(), black.data() + black.size(), 0.0f);
-    return black;
-  }
-  const detail::math::drago_params d =
-      detail::math::make_drago_params(inv_mean, float(1.0 / double(ymax_n)), opts.bias, opts.saturation);
-  detail::device_buffer<float> out(ctx, std::size_t(npix) * 3);
-  const detail::extrema_acc e =
-      detail::reduce_all<detail::extrema_acc>(ctx, detail::drago_map_body{in.src, in.norm, in.blue, d, out.data()}, npix);
-  return detail::finish(ctx, out, e, w, h, src.order(), opts.gamma);
+  return detail::cuda::run_local(exec, src, who, [&](auto& ctx, const auto& in, int w, int h, long long npix) {
+    using namespace detail::cuda;
+    const drago_acc st = reduce_all<drago_acc>(ctx, drago_stats_body{in.src, in.norm, in.blue}, npix);
+    const float lavg = expf(float(st.sum_log) / float(std::size_t(npix)));
+    const float inv_mean = float(1.0 / double(lavg));
+    const float ymax_n = st.max_y * inv_mean;
+    if (!(ymax_n > 0.0f)) {
+      image<float> black = ctx.template new_image<float>(w, h, 3, src.order());
+      std::fill(black.data(), black.data() + black.size(), 0.0f);
+      return black;
+    }
+    const detail::math::drago_params d =
+        detail::math::make_drago_params(inv_mean, float(1.0 / double(ymax_n)), opts.bias, opts.saturation);
+    device_buffer<float> out(ctx, std::size_t(npix) * 3);
+    const extrema_acc e = reduce_all<extrema_acc>(ctx, drago_map_body{in.src, in.norm, in.blue, d, out.data()}, npix);
+    return finish(ctx, out, e, w, h, src.order(), opts.gamma);
+  });
 }
 
 image<float> tonemap_reinhard(const cuda_executor& exec, image_view<const float> src,
@@ -589,41 +596,33 @@ image<float> tonemap_reinhard(const cuda_executor& exec, image_view<const float>
   constexpr const char* who = "tonemap_reinhard";
   detail::check_local_input(src, who);
   detail::check_reinhard(opts.gamma, opts.intensity, opts.light_adapt, opts.color_adapt);
-  detail::cuda_context& ctx = exec.context();
-  const auto scope = ctx.activate();
-  const detail::sync_on_unwind guard(ctx);
-  detail::local_input in = detail::prepare(ctx, src, who);
-  const int w = src.width(), h = src.height();
-  const long long npix = (long long)w * h;
-  const detail::reinhard_acc st =
-      detail::reduce_all<detail::reinhard_acc>(ctx, detail::reinhard_stats_body{in.src, in.norm, in.blue}, npix);
-  const detail::math::reinhard_params p =
-      detail::make_reinhard_params(st.sum_log, st.log_min, st.log_max, st.sum_y, st.sum_c, std::size_t(npix),
-                                   opts.intensity, opts.light_adapt, opts.color_adapt);
-  detail::device_buffer<float> out(ctx, std::size_t(npix) * 3);
-  const detail::extrema_acc e =
-      detail::reduce_all<detail::extrema_acc>(ctx, detail::reinhard_map_body{in.src, in.norm, in.blue, p, out.data()}, npix);
-  return detail::finish(ctx, out, e, w, h, src.order(), opts.gamma);
+  return detail::cuda::run_local(exec, src, who, [&](auto& ctx, const auto& in, int w, int h, long long npix) {
+    using namespace detail::cuda;
+    const reinhard_acc st = reduce_all<reinhard_acc>(ctx, reinhard_stats_body{in.src, in.norm, in.blue}, npix);
+    const detail::math::reinhard_params p =
+        detail::make_reinhard_params(st.sum_log, st.log_min, st.log_max, st.sum_y, st.sum_c, std::size_t(npix),
+                                     opts.intensity, opts.light_adapt, opts.color_adapt);
+    device_buffer<float> out(ctx, std::size_t(npix) * 3);
+    const extrema_acc e = reduce_all<extrema_acc>(ctx, reinhard_map_body{in.src, in.norm, in.blue, p, out.data()}, npix);
+    return finish(ctx, out, e, w, h, src.order(), opts.gamma);
+  });
 }
 
 image<float> tonemap_mantiuk(const cuda_executor& exec, image_view<const float> src, const tonemap_mantiuk_options& opts) {
   constexpr const char* who = "tonemap_mantiuk";
   detail::check_local_input(src, who);
   detail::check_mantiuk(opts.gamma, opts.scale, opts.saturation);
-  detail::cuda_context& ctx = exec.context();
-  const auto scope = ctx.activate();
-  const detail::sync_on_unwind guard(ctx);
-  detail::local_input in = detail::prepare(ctx, src, who);
-  const int w = src.width(), h = src.height();
-  const long long npix = (long long)w * h;
-  detail::device_buffer<float> x(ctx, std::size_t(npix));
-  detail::launch_each(ctx, detail::log_body{in.src, in.norm, in.blue, x.data()}, npix);
-  detail::mantiuk_solve(ctx, w, h, x.data(), opts.scale);
-  detail::device_buffer<float> out(ctx, std::size_t(npix) * 3);
-  const detail::math::pow_plan sat = detail::math::make_pow_plan(opts.saturation, true);
-  const detail::extrema_acc e = detail::reduce_all<detail::extrema_acc>(
-      ctx, detail::mantiuk_map_body{in.src, in.norm, in.blue, sat, x.data(), out.data()}, npix);
-  return detail::finish(ctx, out, e, w, h, src.order(), opts.gamma);
+  return detail::cuda::run_local(exec, src, who, [&](auto& ctx, const auto& in, int w, int h, long long npix) {
+    using namespace detail::cuda;
+    device_buffer<float> x(ctx, std::size_t(npix));
+    launch_each(ctx, log_body{in.src, in.norm, in.blue, x.data()}, npix);
+    mantiuk_solve(ctx, w, h, x.data(), opts.scale);
+    device_buffer<float> out(ctx, std::size_t(npix) * 3);
+    const detail::math::pow_plan sat = detail::math::make_pow_plan(opts.saturation, true);
+    const extrema_acc e =
+        reduce_all<extrema_acc>(ctx, mantiuk_map_body{in.src, in.norm, in.blue, sat, x.data(), out.data()}, npix);
+    return finish(ctx, out, e, w, h, src.order(), opts.gamma);
+  });
 }
 
 }  // namespace hdrgpu

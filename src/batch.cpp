@@ -79,20 +79,15 @@ std::vector<batch_result> process_batch(const cuda_executor& exec, std::span<con
     for (std::size_t i = 0; i < stacks.size(); ++i)
       if (out[i].error.empty() && out[i].output.empty()) out[i].error = stacks[i].label() + ": not processed: " + why;
   };
-  if (opts.method == batch_method::debevec && opts.response.empty()) {
-    calibrate_debevec_options c = opts.calibration;
-    c.profile = opts.profile;
+  if (opts.method == merge_method::debevec && opts.response.empty()) {
     try {
-      const auto cal = calibrate_debevec_batch(exec, stacks, c);
-      for (std::size_t i = 0; i < stacks.size(); ++i) {
-        if (cal[i].ok()) out[i].response = cal[i].response;
-        else out[i].error = cal[i].error;
-      }
+      if (const auto cal = detail::calibrate_debevec_batch_or_fallback(exec, stacks, opts))
+        for (std::size_t i = 0; i < stacks.size(); ++i) {
+          if ((*cal)[i].ok()) out[i].response = (*cal)[i].response;
+          else out[i].error = (*cal)[i].error;
+        }
     } catch (const device_fault& e) {
       fault.record(e.what());
-    } catch (const std::exception&) {
-      // The batched solve failed as a whole (e.g. out of memory): the lanes calibrate stack by stack,
-      // so each stack gets its own result or error instead of process_batch throwing.
     }
   }
   const std::vector<cuda_executor>* lanes = nullptr;

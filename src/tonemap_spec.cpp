@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include <hdrgpu/cpu/tonemap_local.hpp>
+#include <hdrgpu/detail/cpu/tonemap_local.hpp>
 
 #include "text_util.hpp"
 

@@ -35,7 +35,7 @@ template <class Exec>
 void check_process_batch(const Exec& exec, double tol) {
   const inputs in = make_inputs();
   const cpu_executor cpu;
-  for (const batch_method m : {batch_method::debevec, batch_method::robertson, batch_method::mertens}) {
+  for (const merge_method m : {merge_method::debevec, merge_method::robertson, merge_method::mertens}) {
     CAPTURE(int(m));
     batch_options o;
     o.method = m;
@@ -48,9 +48,9 @@ void check_process_batch(const Exec& exec, double tol) {
       REQUIRE_MESSAGE(results[i].ok(), results[i].error);
       const auto& s = in.stacks[i];
       image<float> want;
-      if (m == batch_method::mertens) {
+      if (m == merge_method::mertens) {
         want = merge_mertens(cpu, s, o.mertens);
-      } else if (m == batch_method::debevec) {
+      } else if (m == merge_method::debevec) {
         want = merge_debevec(cpu, s, calibrate_debevec(cpu, s));
       } else {
         const robertson_sums sums = std::is_same_v<Exec, cpu_executor> ? robertson_sums::opencv_f32 : robertson_sums::exact;

@@ -7,7 +7,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/photo.hpp>
 
-#include <hdrgpu/cpu/pyramid.hpp>
+#include <hdrgpu/detail/cpu/pyramid.hpp>
 #include <hdrgpu/mertens.hpp>
 
 #include "opencv_ref.hpp"

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include <hdrgpu/compat.hpp>
-#include <hdrgpu/cpu/align_mtb.hpp>
+#include <hdrgpu/detail/cpu/align_mtb.hpp>
 #include <hdrgpu/cuda_executor.hpp>
 #include <hdrgpu/detail/math/align.hpp>
 #include <hdrgpu/error.hpp>

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -11,14 +12,13 @@
 #include <hdrgpu/calibrate.hpp>
 #include <hdrgpu/cuda_executor.hpp>
 #include <hdrgpu/merge.hpp>
+#include <hdrgpu/merge_method.hpp>
 #include <hdrgpu/mertens.hpp>
 
 namespace hdrgpu {
 
-enum class batch_method { debevec, robertson, mertens };
-
 struct batch_options {
-  batch_method method = batch_method::debevec;
+  merge_method method = merge_method::debevec;
   /// Used for every stack when not empty; otherwise each stack is calibrated with the method's own
   /// calibration (Debevec: calibration options below; Robertson: defaults, exact sums on the GPU).
   response_curve response;
@@ -47,7 +47,7 @@ void ensure_response(const Exec& exec, const exposure_stack<T>& s, const batch_o
   if (!response.empty()) return;
   if constexpr (std::is_same_v<T, std::uint8_t>) {
     const auto t0 = std::chrono::steady_clock::now();
-    if (o.method == batch_method::debevec) {
+    if (o.method == merge_method::debevec) {
       calibrate_debevec_options c = o.calibration;
       c.profile = o.profile;
       response = calibrate_debevec(exec, s, c);
@@ -69,13 +69,30 @@ template <class Exec, sample_type T>
 image<float> calibrate_and_merge(const Exec& exec, const exposure_stack<T>& s, const batch_options& o,
                                  response_curve& response, double* ms = nullptr) {
   using clock = std::chrono::steady_clock;
-  if (o.method != batch_method::mertens) ensure_response(exec, s, o, response, ms);
+  if (o.method != merge_method::mertens) ensure_response(exec, s, o, response, ms);
   const auto t0 = clock::now();
-  image<float> out = o.method == batch_method::mertens  ? merge_mertens(exec, s, o.mertens)
-                     : o.method == batch_method::debevec ? merge_debevec(exec, s, response, {.profile = o.profile})
+  image<float> out = o.method == merge_method::mertens  ? merge_mertens(exec, s, o.mertens)
+                     : o.method == merge_method::debevec ? merge_debevec(exec, s, response, {.profile = o.profile})
                                                          : merge_robertson(exec, s, response);
   if (ms) ms[1] = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
   return out;
+}
+
+/// The batched Debevec calibration that process_batch and the batch engine run before their merges (with
+/// o.calibration and o.profile). Returns nothing when the batched solve fails as a whole (e.g. out of
+/// memory): each stack then calibrates on its own and gets its own result or error, not the group's.
+/// A device_fault propagates: the device is unusable.
+inline std::optional<std::vector<calibration_result>> calibrate_debevec_batch_or_fallback(
+    const cuda_executor& exec, std::span<const exposure_stack<std::uint8_t>> stacks, const batch_options& o) {
+  calibrate_debevec_options c = o.calibration;
+  c.profile = o.profile;
+  try {
+    return calibrate_debevec_batch(exec, stacks, c);
+  } catch (const device_fault&) {
+    throw;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
 }
 
 /// calibrate_and_merge into the device image `out` (shaped like the stack): the merge is only enqueued on
@@ -83,12 +100,12 @@ image<float> calibrate_and_merge(const Exec& exec, const exposure_stack<T>& s, c
 template <sample_type T>
 void calibrate_and_merge_into(const cuda_executor& exec, const exposure_stack<T>& s, const batch_options& o,
                               response_curve& response, image_view<float> out, double* ms = nullptr) {
-  if (o.method == batch_method::mertens) {
+  if (o.method == merge_method::mertens) {
     merge_mertens(exec, s, out, o.mertens);
     return;
   }
   ensure_response(exec, s, o, response, ms);
-  if (o.method == batch_method::debevec) merge_debevec(exec, s, response, out, {.profile = o.profile});
+  if (o.method == merge_method::debevec) merge_debevec(exec, s, response, out, {.profile = o.profile});
   else merge_robertson(exec, s, response, out);
 }
 

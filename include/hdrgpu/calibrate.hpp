@@ -1,14 +1,15 @@
 // Camera-response calibration: Debevec & Malik (1997) and Robertson et al. (1999), OpenCV-compatible.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
 
 #include <hdrgpu/compat.hpp>
-#include <hdrgpu/cpu/calibrate_debevec.hpp>
-#include <hdrgpu/cpu/calibrate_robertson.hpp>
+#include <hdrgpu/detail/cpu/calibrate_debevec.hpp>
+#include <hdrgpu/detail/cpu/calibrate_robertson.hpp>
 #include <hdrgpu/cuda_executor.hpp>
 #include <hdrgpu/executor.hpp>
 #include <hdrgpu/exposure_stack.hpp>
@@ -33,6 +34,20 @@ struct calibrate_debevec_options {
 inline response_curve calibrate_debevec(const cpu_executor& exec, const exposure_stack<std::uint8_t>& stack,
                                         const calibrate_debevec_options& opts = {}) {
   return detail::cpu::calibrate_debevec(exec, stack, opts.samples, opts.lambda, opts.random, opts.seed, opts.profile);
+}
+
+/// Pooled CalibrateDebevec: one curve from several stacks of the same camera, for merging all of them
+/// (`hdrgpu batch --response calibrate-once`). One least-squares system whose data rows are every
+/// stack's opts.samples points (each stack with its own ln E unknowns and times) and one set of
+/// smoothness rows; lambda is scaled by sqrt(K) for K stacks, which keeps one stack's balance between fit
+/// and smoothness. One stack gives exactly calibrate_debevec's curve. Stacks may differ in size, exposure
+/// count and colour order (channels are matched by meaning); the curve has the first stack's order.
+/// Synchronous. Throws invalid_argument for no stacks, a bad stack (naming it) or differing channel counts.
+inline response_curve calibrate_debevec_pooled(const cpu_executor& exec,
+                                               std::span<const exposure_stack<std::uint8_t>> stacks,
+                                               const calibrate_debevec_options& opts = {}) {
+  return detail::cpu::calibrate_debevec_pooled(exec, stacks, opts.samples, opts.lambda, opts.random, opts.seed,
+                                               opts.profile);
 }
 
 /// One stack's outcome in a batch calibration: the curve, or why there is none (the message names the
@@ -121,5 +136,24 @@ inline response_curve calibrate_robertson(const cpu_executor& exec, const exposu
 /// If `radiance` is given it receives the last radiance map (host). Synchronous.
 response_curve calibrate_robertson(const cuda_executor& exec, const exposure_stack<std::uint8_t>& stack,
                                    const calibrate_robertson_options& opts = {}, radiance_map* radiance = nullptr);
+
+/// Pooled CalibrateRobertson: Robertson's iteration is per scene, so the stacks' curves (each 1 at level
+/// 128) are pooled by their geometric mean per level and channel. The curve has the first stack's colour
+/// order; the others are matched by meaning. Synchronous. Throws invalid_argument for no stacks, a bad
+/// stack or differing channel counts.
+inline response_curve calibrate_robertson_pooled(const cpu_executor& exec,
+                                                 std::span<const exposure_stack<std::uint8_t>> stacks,
+                                                 const calibrate_robertson_options& opts = {}) {
+  if (stacks.empty()) throw invalid_argument("pooled CalibrateRobertson needs at least one stack");
+  response_curve mean(256, stacks.front().channels(), stacks.front().order());  // zero-filled
+  for (const auto& s : stacks) {
+    if (s.channels() != mean.channels())
+      throw invalid_argument(s.label() + ": pooled calibration needs the same channel count in every stack");
+    const response_curve r = calibrate_robertson(exec, s, opts).reordered(mean.order());
+    for (std::size_t i = 0; i < r.values().size(); ++i) mean.values()[i] += std::log(r.values()[i]);
+  }
+  for (float& v : mean.values()) v = std::exp(v / float(stacks.size()));
+  return mean;
+}
 
 }  // namespace hdrgpu

@@ -64,7 +64,7 @@ class pinned_host_pool {
 /// Throws backend_unavailable in a build without CUDA, cuda_error when the device cannot be selected.
 void cuda_bind_thread(int device);
 
-namespace detail {
+namespace detail::cuda {
 class cuda_context;
 }
 
@@ -121,10 +121,10 @@ class cuda_executor {
   void synchronize() const;
 
   /// Internal state (kernels and staging); not part of the stable API.
-  detail::cuda_context& context() const noexcept { return *ctx_; }
+  detail::cuda::cuda_context& context() const noexcept { return *ctx_; }
 
  private:
-  std::shared_ptr<detail::cuda_context> ctx_;
+  std::shared_ptr<detail::cuda::cuda_context> ctx_;
 };
 
 }  // namespace hdrgpu

@@ -1,8 +1,9 @@
 // Radiance-map merges: Debevec (log-domain weighted mean) and Robertson (weighted least squares).
 #pragma once
 
+#include <hdrgpu/backend_executor.hpp>
 #include <hdrgpu/compat.hpp>
-#include <hdrgpu/cpu/merge.hpp>
+#include <hdrgpu/detail/cpu/merge.hpp>
 #include <hdrgpu/cuda_executor.hpp>
 #include <hdrgpu/executor.hpp>
 #include <hdrgpu/exposure_stack.hpp>
@@ -24,29 +25,12 @@ radiance_map merge_debevec(const cpu_executor& exec, const exposure_stack<T>& st
   return detail::cpu::merge_debevec(exec, stack, response, opts.profile);
 }
 
-/// MergeDebevec with OpenCV's default response (resp[z] = z, resp[0] = resp[1] = 1).
-template <sample_type T>
-radiance_map merge_debevec(const cpu_executor& exec, const exposure_stack<T>& stack,
-                           const merge_debevec_options& opts = {}) {
-  stack.validate();
-  return merge_debevec(exec, stack,
-                       response_curve::linear_debevec(stack.channels(), pixel_traits<T>::levels, stack.order()), opts);
-}
-
 /// OpenCV MergeRobertson, per channel: out = sum_j t_j w(z) resp(z) / (sum_j t_j^2 w(z) + DBL_EPSILON),
 /// with Robertson's Gaussian weights. Any channel count (OpenCV only takes 3). Synchronous on cpu_executor.
 template <sample_type T>
 radiance_map merge_robertson(const cpu_executor& exec, const exposure_stack<T>& stack,
                              const response_curve& response) {
   return detail::cpu::merge_robertson(exec, stack, response);
-}
-
-/// MergeRobertson with OpenCV's default response resp[z] = z / (L/2).
-template <sample_type T>
-radiance_map merge_robertson(const cpu_executor& exec, const exposure_stack<T>& stack) {
-  stack.validate();
-  return merge_robertson(exec, stack,
-                         response_curve::linear_robertson(stack.channels(), pixel_traits<T>::levels, stack.order()));
 }
 
 // ---- CUDA backend --------------------------------------------------------------------------------------
@@ -75,15 +59,6 @@ template <sample_type T>
 void merge_debevec(const cuda_executor& exec, const exposure_stack<T>& stack, const response_curve& response,
                    image_view<float> out, const merge_debevec_options& opts = {});
 
-/// MergeDebevec on the GPU with OpenCV's default response, synchronous.
-template <sample_type T>
-radiance_map merge_debevec(const cuda_executor& exec, const exposure_stack<T>& stack,
-                           const merge_debevec_options& opts = {}) {
-  stack.validate();
-  return merge_debevec(exec, stack,
-                       response_curve::linear_debevec(stack.channels(), pixel_traits<T>::levels, stack.order()), opts);
-}
-
 /// MergeDebevec on the GPU with OpenCV's default response into the device image `out`, asynchronous.
 template <sample_type T>
 void merge_debevec(const cuda_executor& exec, const exposure_stack<T>& stack, image_view<float> out,
@@ -102,20 +77,30 @@ template <sample_type T>
 void merge_robertson(const cuda_executor& exec, const exposure_stack<T>& stack, const response_curve& response,
                      image_view<float> out);
 
-/// MergeRobertson on the GPU with the default response z / (L/2), synchronous.
-template <sample_type T>
-radiance_map merge_robertson(const cuda_executor& exec, const exposure_stack<T>& stack) {
-  stack.validate();
-  return merge_robertson(exec, stack,
-                         response_curve::linear_robertson(stack.channels(), pixel_traits<T>::levels, stack.order()));
-}
-
 /// MergeRobertson on the GPU with the default response into the device image `out`, asynchronous.
 template <sample_type T>
 void merge_robertson(const cuda_executor& exec, const exposure_stack<T>& stack, image_view<float> out) {
   stack.validate();
   merge_robertson(exec, stack,
                   response_curve::linear_robertson(stack.channels(), pixel_traits<T>::levels, stack.order()), out);
+}
+
+// ---- Either backend ----------------------------------------------------------------------------------
+
+/// MergeDebevec with OpenCV's default response (resp[z] = z, resp[0] = resp[1] = 1); synchronous.
+template <backend_executor Exec, sample_type T>
+radiance_map merge_debevec(const Exec& exec, const exposure_stack<T>& stack, const merge_debevec_options& opts = {}) {
+  stack.validate();
+  return merge_debevec(exec, stack,
+                       response_curve::linear_debevec(stack.channels(), pixel_traits<T>::levels, stack.order()), opts);
+}
+
+/// MergeRobertson with OpenCV's default response resp[z] = z / (L/2); synchronous.
+template <backend_executor Exec, sample_type T>
+radiance_map merge_robertson(const Exec& exec, const exposure_stack<T>& stack) {
+  stack.validate();
+  return merge_robertson(exec, stack,
+                         response_curve::linear_robertson(stack.channels(), pixel_traits<T>::levels, stack.order()));
 }
 
 }  // namespace hdrgpu

@@ -4,8 +4,9 @@
 #include <span>
 #include <vector>
 
+#include <hdrgpu/backend_executor.hpp>
 #include <hdrgpu/compat.hpp>
-#include <hdrgpu/cpu/mertens.hpp>
+#include <hdrgpu/detail/cpu/mertens.hpp>
 #include <hdrgpu/cuda_executor.hpp>
 #include <hdrgpu/executor.hpp>
 #include <hdrgpu/exposure_stack.hpp>
@@ -36,13 +37,6 @@ image<float> merge_mertens(const cpu_executor& exec, std::span<const image_view<
                                        opts.exposure_weight, opts.grey, "merge_mertens");
 }
 
-/// Same, for a vector of views (a span cannot be deduced from one).
-template <sample_type T>
-image<float> merge_mertens(const cpu_executor& exec, const std::vector<image_view<const T>>& images,
-                           const mertens_options& opts = {}) {
-  return merge_mertens<T>(exec, std::span<const image_view<const T>>(images), opts);
-}
-
 /// Same, for an exposure stack; the exposure times are ignored. Errors name the stack.
 template <sample_type T>
 image<float> merge_mertens(const cpu_executor& exec, const exposure_stack<T>& stack,
@@ -67,12 +61,6 @@ template <sample_type T>
 image<float> merge_mertens(const cuda_executor& exec, std::span<const image_view<const T>> images,
                            const mertens_options& opts = {});
 
-template <sample_type T>
-image<float> merge_mertens(const cuda_executor& exec, const std::vector<image_view<const T>>& images,
-                           const mertens_options& opts = {}) {
-  return merge_mertens<T>(exec, std::span<const image_view<const T>>(images), opts);
-}
-
 /// Synchronous, for an exposure stack (times ignored); errors name the stack.
 template <sample_type T>
 image<float> merge_mertens(const cuda_executor& exec, const exposure_stack<T>& stack,
@@ -86,6 +74,7 @@ template <sample_type T>
 void merge_mertens(const cuda_executor& exec, std::span<const image_view<const T>> images, image_view<float> out,
                    const mertens_options& opts = {});
 
+/// Asynchronous, for a vector of views.
 template <sample_type T>
 void merge_mertens(const cuda_executor& exec, const std::vector<image_view<const T>>& images,
                    image_view<float> out, const mertens_options& opts = {}) {
@@ -96,5 +85,12 @@ void merge_mertens(const cuda_executor& exec, const std::vector<image_view<const
 template <sample_type T>
 void merge_mertens(const cuda_executor& exec, const exposure_stack<T>& stack, image_view<float> out,
                    const mertens_options& opts = {});
+
+/// MergeMertens of a vector of views on either backend, synchronous (a span cannot be deduced from one).
+template <backend_executor Exec, sample_type T>
+image<float> merge_mertens(const Exec& exec, const std::vector<image_view<const T>>& images,
+                           const mertens_options& opts = {}) {
+  return merge_mertens<T>(exec, std::span<const image_view<const T>>(images), opts);
+}
 
 }  // namespace hdrgpu

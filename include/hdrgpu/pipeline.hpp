@@ -15,11 +15,12 @@
 #include <hdrgpu/calibrate.hpp>
 #include <hdrgpu/compat.hpp>
 #include <hdrgpu/io.hpp>
+#include <hdrgpu/merge_method.hpp>
 #include <hdrgpu/tonemap_spec.hpp>
 
 namespace hdrgpu::pipeline {
 
-enum class merge_method { debevec, robertson, mertens };
+using hdrgpu::merge_method;
 
 /// Where each stack's response curve comes from (Debevec and Robertson; Mertens needs none).
 enum class response_mode {

@@ -2,9 +2,9 @@
 // and TonemapMantiuk.
 #pragma once
 
-#include <hdrgpu/cpu/tonemap.hpp>
-#include <hdrgpu/cpu/tonemap_local.hpp>
-#include <hdrgpu/cpu/tonemap_mantiuk.hpp>
+#include <hdrgpu/detail/cpu/tonemap.hpp>
+#include <hdrgpu/detail/cpu/tonemap_local.hpp>
+#include <hdrgpu/detail/cpu/tonemap_mantiuk.hpp>
 #include <hdrgpu/cuda_executor.hpp>
 #include <hdrgpu/executor.hpp>
 #include <hdrgpu/image.hpp>

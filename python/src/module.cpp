@@ -430,7 +430,7 @@ nb::list process_batch_py(const std::vector<std::vector<any_array>>& images, con
                           const std::string& method, const response_arg& response, const std::string& device,
                           const std::string& profile) {
   batch_options o;
-  o.method = method == "robertson" ? batch_method::robertson : method == "mertens" ? batch_method::mertens : batch_method::debevec;
+  o.method = method == "robertson" ? merge_method::robertson : method == "mertens" ? merge_method::mertens : merge_method::debevec;
   if (response) o.response = response_of(*response);
   o.profile = parse_compat(profile);
   o.calibration.profile = o.profile;

@@ -4,8 +4,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 
-#include <hdrgpu/cpu/calibrate_debevec.hpp>
+#include <hdrgpu/detail/cpu/calibrate_debevec.hpp>
 #include <hdrgpu/cuda_executor.hpp>
 
 #include "compute.hpp"
@@ -102,27 +103,22 @@ class cuda_backend final : public backend {
       }
     }
     if (stacks.empty()) return;
-    calibrate_debevec_options o = cfg_.debevec;
-    o.profile = cfg_.profile;
     const auto t0 = clock::now();
-    std::vector<calibration_result> results;
+    std::optional<std::vector<calibration_result>> results;
     try {
-      results = calibrate_debevec_batch(exec_, std::span<const exposure_stack<std::uint8_t>>(stacks), o);
+      results = detail::calibrate_debevec_batch_or_fallback(exec_, stacks, batch_options_of(cfg_));
     } catch (const device_fault& e) {
       health_->failed(e.what());
       return;
-    } catch (const std::exception&) {
-      // The batched solve failed as a whole (e.g. out of memory): leave the responses empty so that
-      // compute_item calibrates each stack on its own and records its own error, not the group's.
-      return;
     }
+    if (!results) return;  // compute_item calibrates each stack on its own
     const double each = ms_since(t0) / double(stacks.size());
     for (std::size_t k = 0; k < todo.size(); ++k) {
       todo[k]->calibrate_ms = each;
-      if (results[k].ok())
-        todo[k]->response = results[k].response;
+      if ((*results)[k].ok())
+        todo[k]->response = (*results)[k].response;
       else
-        todo[k]->error = results[k].error;
+        todo[k]->error = (*results)[k].error;
     }
   }
 
@@ -225,23 +221,15 @@ response_curve shared_response(const config& cfg, const std::vector<job>& all_jo
   for (const item& it : items) stacks.push_back(it.stack.view<std::uint8_t>());
   const cpu_executor exec(cpu_executor::options{cfg.threads});
   if (cfg.method == merge_method::debevec) {
-    std::vector<const exposure_stack<std::uint8_t>*> ptrs;
-    for (const auto& s : stacks) ptrs.push_back(&s);
-    return detail::cpu::calibrate_debevec_pooled(exec, ptrs, cfg.debevec.samples, cfg.debevec.lambda,
-                                                 cfg.debevec.random, cfg.debevec.seed, cfg.profile);
+    calibrate_debevec_options o = cfg.debevec;
+    o.profile = cfg.profile;
+    return calibrate_debevec_pooled(exec, stacks, o);
   }
-  // Robertson's iteration is per scene; pool by the geometric mean of the curves (each is 1 at z=128).
-  // Stacks with another channel count than the first are left out (the curve must fit the first).
-  response_curve mean(256, stacks.front().channels(), stacks.front().order());  // zero-filled
-  int used = 0;
-  for (const auto& s : stacks) {
-    if (s.channels() != mean.channels()) continue;
-    const response_curve r = calibrate_robertson(exec, s).reordered(mean.order());
-    for (std::size_t i = 0; i < r.values().size(); ++i) mean.values()[i] += std::log(r.values()[i]);
-    ++used;
-  }
-  for (float& v : mean.values()) v = std::exp(v / float(used));
-  return mean;
+  // Robertson pools the curves; stacks with another channel count than the first are left out (the
+  // curve must fit the first).
+  const int channels = stacks.front().channels();
+  std::erase_if(stacks, [&](const auto& s) { return s.channels() != channels; });
+  return calibrate_robertson_pooled(exec, stacks);
 }
 
 }  // namespace hdrgpu::pipeline

@@ -18,9 +18,7 @@ namespace hdrgpu::pipeline {
 /// merge`: the CLI reproduces OpenCV on the same files, whose imread data is BGR).
 inline batch_options batch_options_of(const config& cfg) {
   batch_options o;
-  o.method = cfg.method == merge_method::debevec   ? batch_method::debevec
-             : cfg.method == merge_method::robertson ? batch_method::robertson
-                                                     : batch_method::mertens;
+  o.method = cfg.method;
   o.calibration = cfg.debevec;
   o.profile = cfg.profile;
   o.mertens.grey = grey_rule::opencv_bgr;

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <set>
 #include <span>
 #include <thread>
@@ -108,15 +109,16 @@ std::string stack_error(const item& it, const std::string& what) {
   return what.find(label) != std::string::npos ? what : label + ": " + what;
 }
 
-void write_preview(const item& it, const config& cfg) {
+/// The preview next to the output: the tonemapped result (on the writers' shared pool), or Mertens's
+/// display-referred fusion as it is.
+void write_preview(const item& it, const std::optional<tonemap_spec>& tonemap, const cpu_executor& pool) {
   std::filesystem::path png = it.output;
   png.replace_extension(".png");
-  if (cfg.method == merge_method::mertens && !cfg.preview_tonemap) {
-    io::write_ldr(png, it.result.view());  // fused output is display-referred already
+  if (!tonemap) {
+    io::write_ldr(png, it.result.view());
     return;
   }
-  const cpu_executor one(cpu_executor::options{1});
-  io::write_ldr(png, apply_tonemap(one, it.result.view(), cfg.preview_tonemap.value_or(tonemap_spec::parse("gamma"))).view());
+  io::write_ldr(png, apply_tonemap(pool, it.result.view(), *tonemap).view());
 }
 
 /// Warnings for a stack that merges but cannot mean much: one image, equal exposure times (no dynamic
@@ -142,7 +144,8 @@ void align_stack(item& it, const cpu_executor& exec, const align_mtb_options& op
 }
 
 /// Writes a finished stack's preview and output, or turns what stops it into the stack's error.
-void write_result(item& it, const config& cfg, const io::write_options& wopts, const cpu_executor& encoder,
+void write_result(item& it, const config& cfg, const std::optional<tonemap_spec>& preview_tonemap,
+                  const io::write_options& wopts, const cpu_executor& encoder,
                   const std::function<void(const std::string&)>& say) {
   if (it.error.empty() && it.nonfinite > 0 && !cfg.keep_nonfinite)
     it.error = stack_error(it, std::to_string(it.nonfinite) +
@@ -152,7 +155,7 @@ void write_result(item& it, const config& cfg, const io::write_options& wopts, c
   const auto t0 = clock::now();
   try {
     // The preview goes first: a final output then implies a complete preview on resume.
-    if (cfg.preview) write_preview(it, cfg);
+    if (cfg.preview) write_preview(it, preview_tonemap, encoder);
     if (const auto* half = std::get_if<image<std::uint16_t>>(&it.encoded))
       io::write_exr_half(it.output, half->view(), wopts);
     else if (const auto* rgbe = std::get_if<image<std::uint8_t>>(&it.encoded))
@@ -215,264 +218,301 @@ json_object report_line(const item& it, const char* status) {
   return o;
 }
 
-}  // namespace
+/// One batch run, in stages: open (everything that can reject the whole run, before any output), plan
+/// (resume: skip finished outputs), then three groups of threads joined by two queues (read -> compute
+/// -> write), then close (the report's footer and the run's errors).
+class batch_run {
+ public:
+  using log_fn = std::function<void(const std::string&)>;
 
+  batch_run(const config& cfg, const log_fn& log) : cfg_(cfg), log_(log) {
+    if (cfg_.readers == 0) cfg_.readers = std::max(1u, std::thread::hardware_concurrency());
+    cfg_.readers = std::min(cfg_.readers, cpu_executor::max_threads());
+    // Previews: Mertens's fusion is display-referred already; merges are tonemapped (gamma by default).
+    if (cfg_.preview_tonemap || cfg_.method != merge_method::mertens)
+      preview_tonemap_ = cfg_.preview_tonemap.value_or(tonemap_spec::parse("gamma"));
+  }
 
-summary run(const config& cfg_in, const std::function<void(const std::string&)>& log) {
-  const auto t_start = clock::now();
-  config cfg = cfg_in;
-  if (cfg.readers == 0) cfg.readers = std::max(1u, std::thread::hardware_concurrency());
-  cfg.readers = std::min(cfg.readers, cpu_executor::max_threads());
-  // Everything that can reject the whole run (input, device, response file) comes before any output.
-  const std::vector<job> all = list_jobs(cfg.input);
-  const std::vector<job> mine = select_shard(all, cfg.part);
-  response_curve preset;  // the backends keep a reference; filled in below, before any worker starts
-  compute_plan plan = make_backends(cfg, preset, log);
-  auto& backends = plan.backends;
-  preset = shared_response(cfg, all);
-  std::error_code ec;
-  std::filesystem::create_directories(cfg.output_dir, ec);
-  if (!std::filesystem::is_directory(cfg.output_dir))
-    throw io_error(cfg.output_dir, "cannot create the output folder '" + printable(cfg.output_dir.string()) + "'" +
-                                       (ec ? ": " + ec.message() : std::string()));
-  // One run per shard and folder at a time; a second one is refused before it touches anything.
-  const out_dir_lock lock(cfg.output_dir, cfg.part);
+  summary execute() {
+    open();
+    plan();
+    run_threads();
+    return close();
+  }
 
-  summary sum;
-  sum.total = mine.size();
-  sum.report = default_report(cfg);
-  sum.device = backends.front()->name();
-  report_writer report(sum.report);
-  report.write(run_header(cfg, sum, mine.size()));  // a run that cannot write its report stops here
+ private:
+  // ---- stage 1: open. The jobs, the device, the response, the output folder, its lock and the report.
+  void open() {
+    const std::vector<job> all = list_jobs(cfg_.input);
+    mine_ = select_shard(all, cfg_.part);
+    plan_ = make_backends(cfg_, preset_, log_);  // the backends keep a reference to preset_, filled next
+    preset_ = shared_response(cfg_, all);
+    std::error_code ec;
+    std::filesystem::create_directories(cfg_.output_dir, ec);
+    if (!std::filesystem::is_directory(cfg_.output_dir))
+      throw io_error(cfg_.output_dir, "cannot create the output folder '" + printable(cfg_.output_dir.string()) + "'" +
+                                          (ec ? ": " + ec.message() : std::string()));
+    // One run per shard and folder at a time; a second one is refused before it touches anything.
+    lock_.emplace(cfg_.output_dir, cfg_.part);
+    sum_.total = mine_.size();
+    sum_.report = default_report(cfg_);
+    sum_.device = plan_.backends.front()->name();
+    report_.emplace(sum_.report);
+    report_->write(run_header(cfg_, sum_, mine_.size()));  // a run that cannot write its report stops here
+  }
 
-  std::mutex log_mutex;
-  const auto say = [&](const std::string& line) {
-    if (!log) return;
-    const std::lock_guard lock(log_mutex);
-    try {
-      log(line);
-    } catch (...) {  // a logger that fails must not take the run down
+  // ---- stage 2: plan. An output that exists is complete (outputs only appear by rename): skip it.
+  void plan() {
+    const std::string ext = extension_of(cfg_.format);
+    std::set<std::string> my_ids;
+    std::error_code ec;
+    for (std::size_t k = 0; k < mine_.size(); ++k) {
+      item it;
+      it.index = k;
+      it.work = mine_[k];
+      it.error = mine_[k].error;
+      it.output = cfg_.output_dir / (mine_[k].id + ext);
+      if (!it.error.empty()) {  // never used as a path
+        todo_.push_back(std::move(it));
+        continue;
+      }
+      my_ids.insert(mine_[k].id);
+      if (!cfg_.overwrite && std::filesystem::exists(it.output, ec)) {
+        emit(report_line(it, "skipped"));
+        ++sum_.skipped;
+        continue;
+      }
+      todo_.push_back(std::move(it));
     }
-  };
-  // The first report failure (a full disk): the run goes on, since outputs are what a rerun checks,
-  // and ends with an error.
-  std::mutex report_mutex;
-  std::string report_error;
-  std::mutex on_stack_mutex;
-  const auto emit = [&](const json_object& line, bool stack_row = true) {
+    if (const std::size_t removed = remove_stale_temporaries(cfg_.output_dir, my_ids))
+      say("hdrgpu batch: removed " + std::to_string(removed) + " temporary files left by an earlier run that died");
+  }
+
+  // A thread body that turns an exception nothing expected (outside any one stack) into a clean stop.
+  template <class F>
+  auto guarded(const char* where, F body) {
+    return [this, where, body] {
+      try {
+        body();
+      } catch (const std::exception& e) {
+        fault(where, e.what());
+      } catch (...) {
+        fault(where, "unknown exception");
+      }
+    };
+  }
+
+  // ---- stage 3: readers, compute workers and writers, joined in that order.
+  void run_threads() {
+    budget_.set_aside(plan_.fixed_bytes);
+    meter_.emplace(cfg_.progress, mine_.size(), sum_.skipped);
+    encoder_.emplace(cpu_executor::options{cfg_.threads});
+    std::vector<std::thread> readers, workers, writers;
+    for (unsigned r = 0; r < cfg_.readers; ++r) readers.emplace_back(guarded("a reader thread", [this] { read_stacks(); }));
+    for (auto& b : plan_.backends)
+      workers.emplace_back(guarded("a compute thread", [this, be = b.get()] { compute(*be); }));
+    const unsigned writer_count = std::max(1u, std::min(4u, cfg_.readers / 2));
+    for (unsigned w = 0; w < writer_count; ++w) writers.emplace_back(guarded("a writer thread", [this] { write_results(); }));
+    for (auto& t : readers) t.join();
+    loaded_.close();
+    for (auto& t : workers) t.join();
+    finished_.close();
+    for (auto& t : writers) t.join();
+    meter_->stop();
+  }
+
+  // Reader: claim the next job, read its headers, reserve its decoded size in the budget (blocks while
+  // the budget is used up), decode, and align when asked.
+  void read_stacks() {
+    plan_.bind_thread();  // pinned allocations on the run's device only
+    // --align runs here, one thread per reader: readers already run in parallel.
+    const cpu_executor aligner(cpu_executor::options{1});
+    for (;;) {
+      if (stopping()) return;
+      const std::size_t k = next_.fetch_add(1);
+      if (k >= todo_.size()) return;
+      started_.fetch_add(1);
+      item it = std::move(todo_[k]);
+      if (it.error.empty()) read_one(it, aligner);
+      loaded_.push(std::move(it));
+    }
+  }
+
+  void read_one(item& it, const cpu_executor& aligner) {
+    const auto t0 = clock::now();
     try {
-      report.write(line);
+      io::load_options opts;
+      opts.allocator = plan_.input_allocator;
+      opts.before_decode = [&](std::span<const io::image_info> headers) {
+        const std::size_t need = stack_bytes(headers);
+        budget_.acquire(need);
+        it.bytes = need;
+      };
+      load_job(it, cfg_, std::move(opts));
+      // Trade the header estimate for what the stack really holds, the result included.
+      std::size_t real = 0;
+      for (const auto& img : it.stack.images)
+        std::visit([&](const auto& im) { real += im.size() * sizeof(*im.data()); }, img);
+      if (!it.stack.images.empty())
+        std::visit([&](const auto& im) { real += im.pixels() * std::size_t(im.channels()) * sizeof(float); },
+                   it.stack.images.front());
+      if (real > it.bytes) budget_.force(real - it.bytes); else budget_.release(it.bytes - real);
+      it.bytes = real;
+      if (cfg_.align) align_stack(it, aligner, cfg_.align_options);
+    } catch (const std::bad_alloc&) {
+      it.stack.images.clear();
+      it.error = stack_error(it, "out of memory while reading its images (lower --memory or --readers)");
     } catch (const std::exception& e) {
-      const std::lock_guard lock(report_mutex);
-      if (report_error.empty()) {
-        report_error = e.what();
-        say("hdrgpu batch: error: " + report_error);
+      it.error = stack_error(it, e.what());
+    }
+    it.read_ms = ms_since(t0);
+  }
+
+  // Compute worker, one per backend instance: takes what is ready, up to the backend's batch size. A
+  // backend-wide failure fails this group, not the run.
+  void compute(backend& be) {
+    be.bind_thread();
+    for (;;) {
+      auto first = loaded_.pop();
+      if (!first) return;
+      std::vector<item> group;
+      group.push_back(std::move(*first));
+      for (auto& more : loaded_.pop_ready(be.batch() - 1)) group.push_back(std::move(more));
+      std::vector<item*> ptrs;
+      for (auto& it : group)
+        if (it.error.empty()) ptrs.push_back(&it);
+      std::string failure;
+      try {
+        be.process(ptrs);
+      } catch (const std::bad_alloc&) {
+        failure = "out of memory while merging";
+      } catch (const std::exception& e) {
+        failure = e.what();
+      }
+      for (auto& it : group) {
+        if (!failure.empty() && it.error.empty() && it.result.empty() && std::holds_alternative<std::monostate>(it.encoded))
+          it.error = stack_error(it, failure);
+        if (it.error.empty()) flag_degenerate(it);
+        it.stack.images.clear();  // inputs are no longer needed; their memory goes back now
+        it.stack.images.shrink_to_fit();
+        finished_.push(std::move(it));
       }
     }
-    if (cfg.on_stack && stack_row) {
-      const std::lock_guard lock(on_stack_mutex);
+  }
+
+  // Writer: atomic write, report line, release the stack's budget. Writers share one pool that spreads
+  // each file's encoding (EXR blocks, .hdr scanlines, preview tonemaps) over all cores.
+  void write_results() {
+    plan_.bind_thread();  // pinned results are freed here
+    io::write_options wopts;
+    wopts.compression = cfg_.compression;
+    wopts.executor = &*encoder_;
+    const auto say_fn = [this](const std::string& line) { say(line); };
+    while (auto it = finished_.pop()) {
+      write_result(*it, cfg_, preview_tonemap_, wopts, *encoder_, say_fn);
+      it->result = {};
+      it->encoded = {};
+      const bool good = it->error.empty();
+      emit(report_line(*it, !good ? "error" : it->nonfinite > 0 ? "warning" : "ok"));
+      (good ? ok_ : failed_).fetch_add(1);
+      meter_->advance(!good);
+      budget_.release(it->bytes);
+    }
+  }
+
+  // ---- stage 4: close. The summary, the report's footer, the log line; then the run's own errors.
+  summary close() {
+    sum_.ok = ok_.load();
+    sum_.failed = failed_.load();
+    sum_.not_started = todo_.size() - std::min(todo_.size(), started_.load());
+    sum_.interrupted = cfg_.stop && cfg_.stop->load() != 0;
+    sum_.seconds = std::chrono::duration<double>(clock::now() - t_start_).count();
+    sum_.peak_bytes_in_flight = budget_.peak();
+    emit(run_footer(sum_), false);
+    if (log_) {
+      char line[512];
+      const double rate = sum_.seconds > 0 ? double(sum_.ok) / sum_.seconds : 0.0;
+      std::snprintf(line, sizeof line, "hdrgpu batch: %zu stacks: %zu ok, %zu skipped, %zu failed in %.1f s (%.2f stacks/s on %s); report: %s",
+                    sum_.total, sum_.ok, sum_.skipped, sum_.failed, sum_.seconds, rate, sum_.device.c_str(),
+                    printable(sum_.report.string()).c_str());
+      say(line);
+      if (sum_.interrupted)
+        say("hdrgpu batch: stopped by a signal: " + std::to_string(sum_.not_started) +
+            " stacks were not started; run the same command again to finish them");
+    }
+    if (!fatal_.empty()) throw error("batch stopped: " + fatal_);
+    if (!report_error_.empty()) throw io_error(sum_.report, report_error_);
+    return sum_;
+  }
+
+  // ---- shared by the stages
+
+  void say(const std::string& line) {
+    if (!log_) return;
+    const std::lock_guard lock(log_mutex_);
+    try {
+      log_(line);
+    } catch (...) {  // a logger that fails must not take the run down
+    }
+  }
+
+  // Appends a report line. The first report failure (a full disk) is remembered: the run goes on, since
+  // outputs are what a rerun checks, and ends with an error.
+  void emit(const json_object& line, bool stack_row = true) {
+    try {
+      report_->write(line);
+    } catch (const std::exception& e) {
+      const std::lock_guard lock(error_mutex_);
+      if (report_error_.empty()) {
+        report_error_ = e.what();
+        say("hdrgpu batch: error: " + report_error_);
+      }
+    }
+    if (cfg_.on_stack && stack_row) {
+      const std::lock_guard lock(on_stack_mutex_);
       try {
-        cfg.on_stack(line.text());
+        cfg_.on_stack(line.text());
       } catch (...) {  // documented as must-not-throw; a throwing callback still cannot abort the run
       }
     }
-  };
-
-  // Resume: an output that exists is complete (outputs only appear by rename), so skip it.
-  const std::string ext = extension_of(cfg.format);
-  std::set<std::string> my_ids;
-  std::vector<item> todo;
-  for (std::size_t k = 0; k < mine.size(); ++k) {
-    item it;
-    it.index = k;
-    it.work = mine[k];
-    it.error = mine[k].error;
-    it.output = cfg.output_dir / (mine[k].id + ext);
-    if (!it.error.empty()) {  // never used as a path
-      todo.push_back(std::move(it));
-      continue;
-    }
-    my_ids.insert(mine[k].id);
-    if (!cfg.overwrite && std::filesystem::exists(it.output, ec)) {
-      emit(report_line(it, "skipped"));
-      ++sum.skipped;
-      continue;
-    }
-    todo.push_back(std::move(it));
   }
-  if (const std::size_t removed = remove_stale_temporaries(cfg.output_dir, my_ids))
-    say("hdrgpu batch: removed " + std::to_string(removed) + " temporary files left by an earlier run that died");
 
-  byte_budget budget(cfg.memory_budget);
-  budget.set_aside(plan.fixed_bytes);
-  work_queue<item> loaded, finished;
-  std::atomic<std::size_t> next{0}, started{0}, ok{0}, failed{0};
-  progress_meter meter(cfg.progress, mine.size(), sum.skipped);
-  // A fault outside any one stack (a thread that threw where nothing expected it) stops the run cleanly.
-  std::atomic<bool> broken{false};
-  std::string fatal;
-  const auto fault = [&](const std::string& where, const char* what) {
+  void fault(const std::string& where, const char* what) {
     {
-      const std::lock_guard lock(report_mutex);
-      if (fatal.empty()) fatal = where + ": " + what;
+      const std::lock_guard lock(error_mutex_);
+      if (fatal_.empty()) fatal_ = where + ": " + what;
     }
-    broken.store(true);
-  };
-  const auto stopping = [&] { return broken.load() || (cfg.stop && cfg.stop->load() != 0); };
-
-  auto finish = [&](item& it) {
-    const bool good = it.error.empty();
-    emit(report_line(it, !good ? "error" : it.nonfinite > 0 ? "warning" : "ok"));
-    (good ? ok : failed).fetch_add(1);
-    meter.advance(!good);
-    budget.release(it.bytes);
-    it.bytes = 0;
-  };
-
-  // Readers: claim the next job, read its headers, reserve its decoded size in the budget (blocks while
-  // the budget is used up), then decode.
-  std::vector<std::thread> readers;
-  for (unsigned r = 0; r < cfg.readers; ++r)
-    readers.emplace_back([&] {
-      try {
-        plan.bind_thread();  // pinned allocations on the run's device only
-        // --align runs here, one thread per reader: readers already run in parallel.
-        const cpu_executor aligner(cpu_executor::options{1});
-        for (;;) {
-          if (stopping()) return;
-          const std::size_t k = next.fetch_add(1);
-          if (k >= todo.size()) return;
-          started.fetch_add(1);
-          item it = std::move(todo[k]);
-          if (it.error.empty()) {
-            const auto t0 = clock::now();
-            try {
-              io::load_options opts;
-              opts.allocator = plan.input_allocator;
-              opts.before_decode = [&](std::span<const io::image_info> headers) {
-                const std::size_t need = stack_bytes(headers);
-                budget.acquire(need);
-                it.bytes = need;
-              };
-              load_job(it, cfg, std::move(opts));
-              std::size_t real = 0;
-              for (const auto& img : it.stack.images)
-                std::visit([&](const auto& im) { real += im.size() * sizeof(*im.data()); }, img);
-              if (!it.stack.images.empty())
-                std::visit([&](const auto& im) { real += im.pixels() * std::size_t(im.channels()) * sizeof(float); },
-                           it.stack.images.front());  // the result
-              if (real > it.bytes) budget.force(real - it.bytes); else budget.release(it.bytes - real);
-              it.bytes = real;
-              if (cfg.align) align_stack(it, aligner, cfg.align_options);
-            } catch (const std::bad_alloc&) {
-              it.stack.images.clear();
-              it.error = stack_error(it, "out of memory while reading its images (lower --memory or --readers)");
-            } catch (const std::exception& e) {
-              it.error = stack_error(it, e.what());
-            }
-            it.read_ms = ms_since(t0);
-          }
-          loaded.push(std::move(it));
-        }
-      } catch (const std::exception& e) {
-        fault("a reader thread", e.what());
-      } catch (...) {
-        fault("a reader thread", "unknown exception");
-      }
-    });
-
-  // Compute workers: one per backend instance; each takes what is ready, up to its batch size.
-  std::vector<std::thread> workers;
-  for (auto& b : backends)
-    workers.emplace_back([&, be = b.get()] {
-      try {
-        be->bind_thread();
-        for (;;) {
-          auto first = loaded.pop();
-          if (!first) return;
-          std::vector<item> group;
-          group.push_back(std::move(*first));
-          for (auto& more : loaded.pop_ready(be->batch() - 1)) group.push_back(std::move(more));
-          std::vector<item*> ptrs;
-          for (auto& it : group)
-            if (it.error.empty()) ptrs.push_back(&it);
-          std::string failure;
-          try {
-            be->process(ptrs);
-          } catch (const std::bad_alloc&) {  // a backend-wide failure fails this group, not the run
-            failure = "out of memory while merging";
-          } catch (const std::exception& e) {
-            failure = e.what();
-          }
-          for (auto& it : group) {
-            if (!failure.empty() && it.error.empty() && it.result.empty() && std::holds_alternative<std::monostate>(it.encoded))
-              it.error = stack_error(it, failure);
-            if (it.error.empty()) flag_degenerate(it);
-            it.stack.images.clear();  // inputs are no longer needed; their memory goes back now
-            it.stack.images.shrink_to_fit();
-            finished.push(std::move(it));
-          }
-        }
-      } catch (const std::exception& e) {
-        fault("a compute thread", e.what());
-      } catch (...) {
-        fault("a compute thread", "unknown exception");
-      }
-    });
-
-  // Writers: atomic write, report line, release the stack's budget. They share one pool that spreads each
-  // file's encoding (EXR blocks, .hdr scanlines) over all cores.
-  const cpu_executor encoder(cpu_executor::options{cfg.threads});
-  io::write_options wopts;
-  wopts.compression = cfg.compression;
-  wopts.executor = &encoder;
-  const unsigned writer_count = std::max(1u, std::min(4u, cfg.readers / 2));
-  std::vector<std::thread> writers;
-  for (unsigned w = 0; w < writer_count; ++w)
-    writers.emplace_back([&] {
-      try {
-        plan.bind_thread();  // pinned results are freed here
-        while (auto it = finished.pop()) {
-          write_result(*it, cfg, wopts, encoder, say);
-          it->result = {};
-          it->encoded = {};
-          finish(*it);
-        }
-      } catch (const std::exception& e) {
-        fault("a writer thread", e.what());
-      } catch (...) {
-        fault("a writer thread", "unknown exception");
-      }
-    });
-
-  for (auto& t : readers) t.join();
-  loaded.close();
-  for (auto& t : workers) t.join();
-  finished.close();
-  for (auto& t : writers) t.join();
-  meter.stop();
-
-  sum.ok = ok.load();
-  sum.failed = failed.load();
-  sum.not_started = todo.size() - std::min(todo.size(), started.load());
-  sum.interrupted = cfg.stop && cfg.stop->load() != 0;
-  sum.seconds = std::chrono::duration<double>(clock::now() - t_start).count();
-  sum.peak_bytes_in_flight = budget.peak();
-  emit(run_footer(sum), false);
-  if (log) {
-    char line[512];
-    const double rate = sum.seconds > 0 ? double(sum.ok) / sum.seconds : 0.0;
-    std::snprintf(line, sizeof line, "hdrgpu batch: %zu stacks: %zu ok, %zu skipped, %zu failed in %.1f s (%.2f stacks/s on %s); report: %s",
-                  sum.total, sum.ok, sum.skipped, sum.failed, sum.seconds, rate, sum.device.c_str(),
-                  printable(sum.report.string()).c_str());
-    say(line);
-    if (sum.interrupted)
-      say("hdrgpu batch: stopped by a signal: " + std::to_string(sum.not_started) +
-          " stacks were not started; run the same command again to finish them");
+    broken_.store(true);
   }
-  if (!fatal.empty()) throw error("batch stopped: " + fatal);
-  if (!report_error.empty()) throw io_error(sum.report, report_error);
-  return sum;
+
+  bool stopping() const { return broken_.load() || (cfg_.stop && cfg_.stop->load() != 0); }
+
+  const clock::time_point t_start_ = clock::now();
+  config cfg_;
+  log_fn log_;
+  std::optional<tonemap_spec> preview_tonemap_;
+  std::vector<job> mine_;
+  response_curve preset_;  // before plan_: the backends refer to it
+  compute_plan plan_;
+  std::optional<out_dir_lock> lock_;
+  std::optional<report_writer> report_;
+  summary sum_;
+  std::vector<item> todo_;
+
+  byte_budget budget_{cfg_.memory_budget};
+  work_queue<item> loaded_, finished_;
+  std::optional<progress_meter> meter_;
+  std::optional<cpu_executor> encoder_;
+  std::atomic<std::size_t> next_{0}, started_{0}, ok_{0}, failed_{0};
+  std::atomic<bool> broken_{false};
+  std::mutex log_mutex_, error_mutex_, on_stack_mutex_;
+  std::string fatal_, report_error_;
+};
+
+}  // namespace
+
+summary run(const config& cfg, const std::function<void(const std::string&)>& log) {
+  return batch_run(cfg, log).execute();
 }
 
 }  // namespace hdrgpu::pipeline

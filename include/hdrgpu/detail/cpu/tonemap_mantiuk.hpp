@@ -17,7 +17,7 @@
 #include <memory>
 #include <vector>
 
-#include <hdrgpu/cpu/tonemap_local.hpp>
+#include <hdrgpu/detail/cpu/tonemap_local.hpp>
 
 namespace hdrgpu::detail::cpu {
 

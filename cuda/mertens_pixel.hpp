@@ -1,6 +1,6 @@
 // The per-pixel steps of the CUDA MergeMertens (cuda/mertens.cu runs each over an image, one thread per
 // pixel). Each step computes a sample with the same f32 operations as the CPU backend
-// (include/hdrgpu/cpu/mertens.hpp). Toolkit-free (HDRGPU_HOST_DEVICE), so the tests can run the same steps
+// (include/hdrgpu/detail/cpu/mertens.hpp). Toolkit-free (HDRGPU_HOST_DEVICE), so the tests can run the same steps
 // on the host and compare them with the CPU backend bit for bit.
 //
 // `Images` is anything with `int n, width, height` and `const T* row(int image, int y)` (stack_desc on the
@@ -9,9 +9,9 @@
 
 #include <cstddef>
 
-#include "pyramid.cuh"
+#include "pyramid.hpp"
 
-namespace hdrgpu::detail::gpu {
+namespace hdrgpu::detail::cuda {
 
 /// Scaled input samples of pixel (x, y) of image i.
 template <int C, class Images>
@@ -95,4 +95,4 @@ HDRGPU_HOST_DEVICE inline void collapse_pixel(const fplane& coarse, const fplane
   for (int c = 0; c < C; ++c) fr[c] = fr[c] + up[c];
 }
 
-}  // namespace hdrgpu::detail::gpu
+}  // namespace hdrgpu::detail::cuda

@@ -12,7 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace hdrgpu::detail::debevec_gpu {
+namespace hdrgpu::detail::cuda::debevec_solve {
 
 constexpr int kLevels = 256, kAnchor = 128, kUnknowns = 255;
 constexpr int kStageBytes = 2048;  // sample levels staged in shared memory per chunk
@@ -286,4 +286,4 @@ __device__ inline void solve_systems(const solve_params& p, double* smem) {
   }
 }
 
-}  // namespace hdrgpu::detail::debevec_gpu
+}  // namespace hdrgpu::detail::cuda::debevec_solve

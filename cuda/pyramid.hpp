@@ -1,5 +1,5 @@
 // cv::pyrDown / cv::pyrUp one output sample at a time, for the CUDA kernels. Each function recomputes, in
-// registers, exactly the f32 values the CPU backend (include/hdrgpu/cpu/pyramid.hpp) keeps in its row
+// registers, exactly the f32 values the CPU backend (include/hdrgpu/detail/cpu/pyramid.hpp) keeps in its row
 // rings: the horizontal taps of each source row, then the vertical taps over those, in the same order with
 // the same border rules, so every output sample carries the CPU's bits whatever the thread layout.
 // Toolkit-free (HDRGPU_HOST_DEVICE): the tests run these functions on the host against the CPU backend.
@@ -8,7 +8,7 @@
 #include <hdrgpu/detail/macros.hpp>
 #include <hdrgpu/detail/math/mertens.hpp>
 
-namespace hdrgpu::detail::gpu {
+namespace hdrgpu::detail::cuda {
 
 /// An interleaved f32 image: `pitch` bytes between rows; the channel count is the caller's.
 struct fplane {
@@ -83,4 +83,4 @@ HDRGPU_HOST_DEVICE inline void pyr_down_pixel(const fplane& src, const fplane& d
   for (int c = 0; c < C; ++c) o[c] = v[c];
 }
 
-}  // namespace hdrgpu::detail::gpu
+}  // namespace hdrgpu::detail::cuda

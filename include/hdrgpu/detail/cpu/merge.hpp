@@ -5,7 +5,8 @@
 #include <cstdint>
 #include <vector>
 
-#include <hdrgpu/cpu/lut.hpp>
+#include <hdrgpu/detail/lut.hpp>
+#include <hdrgpu/detail/stack_checks.hpp>
 #include <hdrgpu/detail/math/debevec.hpp>
 #include <hdrgpu/detail/math/robertson.hpp>
 #include <hdrgpu/executor.hpp>
@@ -61,33 +62,11 @@ void robertson_rows(const exposure_stack<T>& stack, const float* weight, const f
   }
 }
 
-/// Calls fn.template operator()<C>() for the stack's channel count (1, 3 or 4).
-template <class F>
-void with_channels(int channels, F&& fn) {
-  switch (channels) {
-    case 1: fn.template operator()<1>(); break;
-    case 3: fn.template operator()<3>(); break;
-    case 4: fn.template operator()<4>(); break;
-    default: throw invalid_argument("unsupported channel count " + std::to_string(channels));
-  }
-}
-
 template <sample_type T>
 void check_host_stack(const exposure_stack<T>& stack) {
   stack.validate();
   if (stack.space() != memory_space::host)
     throw invalid_argument(stack.label() + ": the CPU backend needs host images, got device views");
-}
-
-inline response_curve checked_response(const response_curve& r, int levels, int channels, channel_order order,
-                                       const std::string& who) {
-  if (r.levels() != levels)
-    throw invalid_argument(who + ": response curve has " + std::to_string(r.levels()) + " levels, the input needs " +
-                           std::to_string(levels));
-  if (r.channels() != channels)
-    throw invalid_argument(who + ": response curve has " + std::to_string(r.channels()) +
-                           " channels, the images have " + std::to_string(channels));
-  return r.reordered(order);
 }
 
 template <sample_type T>

@@ -1,6 +1,6 @@
 // The order of the CUDA MergeMertens' steps and the workspace they use, independent of how a step runs:
 // cuda/mertens.cu passes a runner that launches one kernel per step, the tests one that loops on the host.
-// Toolkit-free. The order is the CPU backend's (include/hdrgpu/cpu/mertens.hpp): weight sums over all
+// Toolkit-free. The order is the CPU backend's (include/hdrgpu/detail/cpu/mertens.hpp): weight sums over all
 // images; then per image, in input order, its level-0 image and normalised weight, their Gaussian
 // pyramids and the weighted Laplacian bands; finally the collapse of the result pyramid.
 #pragma once
@@ -8,11 +8,11 @@
 #include <cstddef>
 #include <vector>
 
-#include <hdrgpu/cpu/mertens.hpp>
+#include <hdrgpu/detail/cpu/mertens.hpp>
 
-#include "mertens_pixel.cuh"
+#include "mertens_pixel.hpp"
 
-namespace hdrgpu::detail::gpu {
+namespace hdrgpu::detail::cuda {
 
 /// Per-level extents and the float offsets of every plane inside one workspace allocation.
 struct mertens_layout {
@@ -76,4 +76,4 @@ void run_mertens_steps(Runner& run, int n, const mertens_layout& p, float* base,
   for (int l = top; l > 0; --l) run.collapse(result(l), result(l - 1));  // R_l-1 += pyrUp(R_l)
 }
 
-}  // namespace hdrgpu::detail::gpu
+}  // namespace hdrgpu::detail::cuda

@@ -11,10 +11,11 @@
 
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
-#include <hdrgpu/cpu/lut.hpp>
+#include <hdrgpu/detail/lut.hpp>
 #include <hdrgpu/detail/math/solve.hpp>
 #include <hdrgpu/detail/sample_points.hpp>
 #include <hdrgpu/executor.hpp>
@@ -145,33 +146,32 @@ inline response_curve calibrate_debevec(const cpu_executor& exec, const exposure
 /// lambda is scaled by sqrt(K) (the smoothness term grows with lambda^2) to keep one stack's balance
 /// between fit and smoothness. All stacks need the same channel count.
 inline response_curve calibrate_debevec_pooled(const cpu_executor& exec,
-                                               const std::vector<const exposure_stack<std::uint8_t>*>& stacks,
-                                               int samples, float lambda, bool random, std::uint64_t seed,
-                                               compat profile) {
+                                               std::span<const exposure_stack<std::uint8_t>> stacks, int samples,
+                                               float lambda, bool random, std::uint64_t seed, compat profile) {
   if (stacks.empty()) throw invalid_argument("pooled CalibrateDebevec needs at least one stack");
-  const int channels = stacks.front()->channels();
+  const int channels = stacks.front().channels();
   std::vector<std::vector<sample_point>> pts;
   std::vector<std::vector<double>> log_ts;
-  for (const auto* s : stacks) {
-    s->validate();
-    if (s->space() != memory_space::host)
-      throw invalid_argument(s->label() + ": the CPU backend needs host images, got device views");
-    if (s->channels() != channels)
-      throw invalid_argument(s->label() + ": pooled calibration needs the same channel count in every stack");
-    pts.push_back(debevec_points(*s, samples, random, seed));
-    std::vector<double> lt(s->size());
-    for (std::size_t j = 0; j < s->size(); ++j) lt[j] = std::log(double(s->time(j)));
+  for (const auto& s : stacks) {
+    s.validate();
+    if (s.space() != memory_space::host)
+      throw invalid_argument(s.label() + ": the CPU backend needs host images, got device views");
+    if (s.channels() != channels)
+      throw invalid_argument(s.label() + ": pooled calibration needs the same channel count in every stack");
+    pts.push_back(debevec_points(s, samples, random, seed));
+    std::vector<double> lt(s.size());
+    for (std::size_t j = 0; j < s.size(); ++j) lt[j] = std::log(double(s.time(j)));
     log_ts.push_back(std::move(lt));
   }
   const std::vector<float> hat = hat_lut(256, profile);
-  response_curve out(256, channels, stacks.front()->order());
+  response_curve out(256, channels, stacks.front().order());
   exec.parallel_for(std::size_t(channels), [&](std::size_t c) {
     debevec_system sum;
     for (std::size_t k = 0; k < stacks.size(); ++k) {
-      const auto& s = *stacks[k];
+      const auto& s = stacks[k];
       const auto& p = pts[k];
       // Colour channels are matched by meaning when a stack's order differs from the first one's.
-      const int ch = (s.order() == stacks.front()->order() || channels < 3 || c >= 3) ? int(c) : 2 - int(c);
+      const int ch = (s.order() == stacks.front().order() || channels < 3 || c >= 3) ? int(c) : 2 - int(c);
       auto levels_of = [&](std::size_t i, std::size_t j) { return int(s[j].at(p[i].x, p[i].y, ch)); };
       const float pooled_lambda = lambda * float(std::sqrt(double(stacks.size())));
       const debevec_system sys =

@@ -1,7 +1,7 @@
 // calibrate-once: CalibrateDebevec over the samples of several stacks of one camera.
 #include <cmath>
 
-#include <hdrgpu/cpu/calibrate_debevec.hpp>
+#include <hdrgpu/detail/cpu/calibrate_debevec.hpp>
 #include <hdrgpu/hdrgpu.hpp>
 #include <hdrgpu/pipeline.hpp>
 #include <hdrgpu/synth.hpp>
@@ -42,9 +42,7 @@ void check_calibrate_once(const std::string& device, double tol) {
   for (const char* id : {"stack_0000", "stack_0001", "stack_0002"}) loaded.push_back(io::load_stack(t.path / "in" / id));
   std::vector<exposure_stack<std::uint8_t>> views;
   for (const auto& l : loaded) views.push_back(l.view<std::uint8_t>());
-  std::vector<const exposure_stack<std::uint8_t>*> ptrs;
-  for (const auto& v : views) ptrs.push_back(&v);
-  const response_curve pooled = detail::cpu::calibrate_debevec_pooled(exec, ptrs, 70, 10.0f, false, 0, default_compat);
+  const response_curve pooled = calibrate_debevec_pooled(exec, views);
   for (std::size_t i = 0; i < views.size(); ++i) {
     const image<float> got = io::read_radiance(t.path / "out" / (views[i].name() + ".pfm"));
     const image<float> want = merge_debevec(exec, views[i], pooled);
@@ -61,9 +59,29 @@ TEST_SUITE("calibrate") {
     const synth::stack s = synth::render(exec, {.width = 160, .height = 120, .exposures = 4, .seed = 3}, 0);
     const auto v = view_of(s);
     const response_curve single = calibrate_debevec(exec, v);
-    const response_curve pooled = detail::cpu::calibrate_debevec_pooled(exec, {&v}, 70, 10.0f, false, 0, default_compat);
+    const response_curve pooled = calibrate_debevec_pooled(exec, std::span(&v, 1));
     REQUIRE(pooled.values().size() == single.values().size());
     CHECK(hdrgpu_test::max_rel_diff(pooled.values().data(), single.values().data(), single.values().size()) == 0.0);
+    // Robertson's pooling is the geometric mean of the curves: one stack gives its own curve.
+    const response_curve r_single = calibrate_robertson(exec, v);
+    const response_curve r_pooled = calibrate_robertson_pooled(exec, std::span(&v, 1));
+    REQUIRE(r_pooled.values().size() == r_single.values().size());
+    CHECK(hdrgpu_test::max_rel_diff(r_pooled.values().data(), r_single.values().data(), r_single.values().size()) <= 1e-6);
+  }
+
+  TEST_CASE("pooled calibrations reject no stacks and differing channel counts") {
+    const cpu_executor exec;
+    const synth::stack s = synth::render(exec, {.width = 96, .height = 64, .exposures = 3, .seed = 5}, 0);
+    const auto v = view_of(s);
+    CHECK_THROWS_AS(calibrate_debevec_pooled(exec, {}), invalid_argument);
+    CHECK_THROWS_AS(calibrate_robertson_pooled(exec, {}), invalid_argument);
+    // The same pixels seen as one channel of three times the width.
+    exposure_stack<std::uint8_t> g("grey");
+    for (std::size_t j = 0; j < v.size(); ++j)
+      g.add(image_view<const std::uint8_t>(v[j].data(), v[j].width() * 3, v[j].height(), 1), v.time(j));
+    const std::vector<exposure_stack<std::uint8_t>> mixed{v, g};
+    CHECK_THROWS_WITH_AS(calibrate_debevec_pooled(exec, mixed), doctest::Contains("same channel count"), invalid_argument);
+    CHECK_THROWS_WITH_AS(calibrate_robertson_pooled(exec, mixed), doctest::Contains("same channel count"), invalid_argument);
   }
 
   TEST_CASE("pooled CalibrateDebevec over stacks of one camera is no worse than any single stack") {
@@ -73,9 +91,7 @@ TEST_SUITE("calibrate") {
     for (int i = 0; i < 4; ++i) stacks.push_back(synth::render(exec, o, i));
     std::vector<exposure_stack<std::uint8_t>> views;
     for (const auto& s : stacks) views.push_back(view_of(s));
-    std::vector<const exposure_stack<std::uint8_t>*> ptrs;
-    for (const auto& v : views) ptrs.push_back(&v);
-    const response_curve pooled = detail::cpu::calibrate_debevec_pooled(exec, ptrs, 70, 10.0f, false, 0, default_compat);
+    const response_curve pooled = calibrate_debevec_pooled(exec, views);
     const double pooled_err = log_shape_error(pooled, stacks[0].response);
     double worst_single = 0;
     for (const auto& v : views) worst_single = std::max(worst_single, log_shape_error(calibrate_debevec(exec, v), stacks[0].response));

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include <hdrgpu/cpu/merge.hpp>
+#include <hdrgpu/detail/cpu/merge.hpp>
 #include <hdrgpu/executor.hpp>
 #include <hdrgpu/exposure_stack.hpp>
 #include <hdrgpu/response_curve.hpp>

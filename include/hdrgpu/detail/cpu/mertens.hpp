@@ -12,7 +12,7 @@
 #include <vector>
 
 #include <hdrgpu/compat.hpp>
-#include <hdrgpu/cpu/pyramid.hpp>
+#include <hdrgpu/detail/cpu/pyramid.hpp>
 #include <hdrgpu/detail/math/mertens.hpp>
 #include <hdrgpu/executor.hpp>
 #include <hdrgpu/image.hpp>
