@@ -94,8 +94,15 @@ std::vector<hdrgpu::image_view<const T>> views_of(const std::vector<cv::Mat>& ma
   return v;
 }
 
-/// max |a - ref| over all samples (ref a CV_32F Mat of a's shape); NaN anywhere counts as infinitely different.
-inline double max_abs(const hdrgpu::image<float>& a, const cv::Mat& ref) {
+/// How max_abs treats NaN. A NaN it does not skip makes the result infinite (a failed tolerance).
+enum class nan_policy {
+  never,             ///< NaN anywhere counts as infinitely different
+  reference_nan,     ///< samples where the reference is NaN are skipped (OpenCV's NaN is not a target)
+  both_nan_equal,    ///< NaN in both is equal; NaN in one only is infinitely different
+};
+
+/// max |a - ref| over all samples (ref a CV_32F Mat of a's shape, any step), NaN treated by `nans`.
+inline double max_abs(const hdrgpu::image<float>& a, const cv::Mat& ref, nan_policy nans = nan_policy::never) {
   REQUIRE(ref.type() == CV_32FC(a.channels()));
   REQUIRE(ref.cols == a.width());
   REQUIRE(ref.rows == a.height());
@@ -103,6 +110,8 @@ inline double max_abs(const hdrgpu::image<float>& a, const cv::Mat& ref) {
   for (int y = 0; y < a.height(); ++y) {
     const float *p = a.row(y), *r = ref.ptr<float>(y);
     for (std::size_t k = 0; k < std::size_t(a.width()) * a.channels(); ++k) {
+      if (nans == nan_policy::reference_nan && std::isnan(r[k])) continue;
+      if (nans == nan_policy::both_nan_equal && std::isnan(p[k]) && std::isnan(r[k])) continue;
       const double d = std::abs(double(p[k]) - double(r[k]));
       if (std::isnan(d)) return std::numeric_limits<double>::infinity();
       m = std::max(m, d);
