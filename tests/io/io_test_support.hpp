@@ -17,10 +17,16 @@
 #include <random>
 #include <string>
 
+#include "support.hpp"
+
 namespace io_test {
 
 namespace fs = std::filesystem;
+namespace io = hdrgpu::io;
+using hdrgpu::channel_order;
 using hdrgpu::image;
+using hdrgpu::image_view;
+using hdrgpu_test::temp_dir;
 
 inline std::string slurp(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);

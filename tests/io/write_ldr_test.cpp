@@ -20,13 +20,7 @@
 #include "io_test_support.hpp"
 #include "support.hpp"
 
-namespace fs = std::filesystem;
-namespace io = hdrgpu::io;
-using hdrgpu::channel_order;
-using hdrgpu::image;
-using hdrgpu::image_view;
-using hdrgpu_test::temp_dir;
-using namespace io_test;
+using namespace io_test;  // helpers and the names below, shared by the files split from one suite
 
 TEST_SUITE("io.ldr") {
   TEST_CASE("to_ldr matches OpenCV's convertTo(CV_8U, 255)") {
