@@ -56,15 +56,10 @@ std::vector<exposure_entry> read_exposures(const std::filesystem::path& exposure
 
   std::vector<exposure_entry> out;
   std::map<std::string, int, std::less<>> seen;  // file -> line, to report both lines of a duplicate
-  int line_no = 0;
-  while (!text.empty()) {
-    ++line_no;
-    const std::size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+  detail::for_each_line(text, [&](std::string_view line, int line_no) {
     if (const auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
     const auto fields = split_ws(line);
-    if (fields.empty()) continue;
+    if (fields.empty()) return;
     const auto fail = [&](const std::string& why) {
       detail::throw_io(exposures_txt, "line " + std::to_string(line_no) + ": " + why);
     };
@@ -90,7 +85,7 @@ std::vector<exposure_entry> read_exposures(const std::filesystem::path& exposure
       fail("'" + detail::printable(file) + "' is already listed on line " + std::to_string(it->second));
     seen.emplace(file, line_no);
     out.push_back({file, seconds});
-  }
+  });
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -21,6 +22,21 @@ using hdrgpu::detail::printable;
 using hdrgpu::detail::shorten;
 
 using bytes = std::vector<unsigned char>;
+
+// Splits the text into lines (LF or CRLF), numbered from 1: exposure lists and manifests.
+template <class F>
+void for_each_line(std::string_view text, F&& f) {
+  int line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    const std::size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    f(line, line_no);
+  }
+}
+
 
 /// Why a file could not be used, without the file's name: the public entry points add the path
 /// (or "stack 'NAME': FILE") so each message names the file exactly once.

@@ -89,19 +89,7 @@ inline double seconds_or_fail(std::string_view text, const std::filesystem::path
   }
 }
 
-// Splits the text into lines (LF or CRLF), numbered from 1.
-template <class F>
-void for_each_line(std::string_view text, F&& f) {
-  int line_no = 0;
-  while (!text.empty()) {
-    ++line_no;
-    const std::size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-    if (line.ends_with('\r')) line.remove_suffix(1);
-    f(line, line_no);
-  }
-}
+using detail::for_each_line;
 
 inline bool blank(std::string_view s) {
   return s.find_first_not_of(" \t") == std::string_view::npos;

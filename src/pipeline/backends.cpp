@@ -6,7 +6,7 @@
 #include <mutex>
 #include <optional>
 
-#include <hdrgpu/detail/cpu/calibrate_debevec.hpp>
+#include <hdrgpu/calibrate.hpp>
 #include <hdrgpu/cuda_executor.hpp>
 
 #include "compute.hpp"
